@@ -1,0 +1,75 @@
+# The README's two commands: `make run` and `make test`. Everything else supports them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PORT ?= 8000
+UV_VERSION := 0.13.9
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+# The suite always runs on PostgreSQL and a real broker; override to point elsewhere.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/giftshop
+TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: help setup run test bench lint format messages check-deploy clean
+
+help:
+	@echo "make run     set up, migrate, seed demo data, start web + Celery worker + beat (PORT=$(PORT))"
+	@echo "make test    the whole test suite on PostgreSQL"
+	@echo "make bench   benchmarks (tests/perf), never part of make test"
+	@echo "make lint    ruff, migrations check"
+
+$(BIN)/uv:
+	python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(BIN)/uv pyproject.toml uv.lock
+	$(BIN)/uv sync --frozen --inexact --quiet
+	@touch $@
+
+setup: $(VENV)/.synced .env
+
+# A local .env with a fresh secret key, made once from the documented example.
+.env:
+	@sed "s/^SECRET_KEY=.*/SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')/" .env.example > .env
+	@echo "Created .env from .env.example"
+
+run: setup
+	@mkdir -p var
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput --verbosity 0
+	$(PY) manage.py seed_demo
+	@echo "Starting web on http://127.0.0.1:$(PORT) with a Celery worker and beat; Ctrl-C stops all."
+	$(BIN)/honcho --no-colour start --port $(PORT) --procfile Procfile
+
+test: $(VENV)/.synced
+	@if command -v msgfmt >/dev/null; then DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv -v 0; fi
+	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) SECRET_KEY=test-only-secret \
+		DEBUG=0 SECURE_SSL_REDIRECT=0 CACHE_URL=locmemcache:// $(BIN)/pytest $(PYTEST_ARGS)
+
+bench: $(VENV)/.synced
+	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) SECRET_KEY=bench-only-secret \
+		DEBUG=0 SECURE_SSL_REDIRECT=0 $(BIN)/pytest tests/perf -p no:cacheprovider -s --benchmark $(PYTEST_ARGS)
+
+lint: $(VENV)/.synced
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+format: $(VENV)/.synced
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Refresh the translation catalogues after changing strings, then translate and run again.
+messages: $(VENV)/.synced
+	DEBUG=1 $(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var --ignore=tests --no-obsolete
+	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
+
+check-deploy: $(VENV)/.synced
+	DEBUG=0 SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))') \
+		ALLOWED_HOSTS=shop.example.com $(PY) manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

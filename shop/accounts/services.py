@@ -1,0 +1,50 @@
+"""Writes for accounts: sign-up and the address book."""
+
+from django.db import transaction
+
+from .models import Address, User
+
+ADDRESS_FIELDS = ("recipient_name", "phone", "province", "city", "district", "street", "postcode")
+
+
+def user_create(*, email: str, password: str, name: str = "") -> User:
+    return User.objects.create_user(email=email, password=password, name=name)
+
+
+@transaction.atomic
+def address_save(
+    *, user: User, data: dict, address: Address | None = None, make_default: bool = False
+) -> Address:
+    """Create or update an address; the first address, or one asked for, becomes the default."""
+    if address is None:
+        address = Address(user=user)
+    for field in ADDRESS_FIELDS:
+        setattr(address, field, data.get(field, ""))
+    has_other_default = (
+        Address.objects.filter(user=user, is_default=True).exclude(pk=address.pk).exists()
+    )
+    if make_default or not has_other_default:
+        Address.objects.filter(user=user, is_default=True).exclude(pk=address.pk).update(
+            is_default=False
+        )
+        address.is_default = True
+    address.full_clean()
+    address.save()
+    return address
+
+
+@transaction.atomic
+def address_set_default(*, address: Address) -> None:
+    Address.objects.filter(user_id=address.user_id, is_default=True).update(is_default=False)
+    Address.objects.filter(pk=address.pk).update(is_default=True)
+
+
+@transaction.atomic
+def address_delete(*, address: Address) -> None:
+    """Delete an address; if it was the default, the newest remaining one takes over."""
+    user_id, was_default = address.user_id, address.is_default
+    address.delete()
+    if was_default:
+        successor = Address.objects.filter(user_id=user_id).order_by("-created_at").first()
+        if successor:
+            Address.objects.filter(pk=successor.pk).update(is_default=True)

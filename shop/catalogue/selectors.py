@@ -1,0 +1,82 @@
+"""Reads for the storefront: query counts that do not grow with the catalogue."""
+
+from django.db.models import Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.shortcuts import get_object_or_404
+
+from merchants.models import Merchant
+
+from . import search
+from .models import Category, Product, ProductImage, Sku
+
+SORTS = {
+    "newest": ("-created_at", "-pk"),
+    "price_asc": ("min_price", "pk"),
+    "price_desc": ("-min_price", "-pk"),
+}
+
+
+def product_visible() -> QuerySet[Product]:
+    """What a shopper may see: listed products of active merchants."""
+    return Product.objects.filter(
+        status=Product.Status.LISTED, merchant__status=Merchant.Status.ACTIVE
+    )
+
+
+def category_tree() -> list[Category]:
+    """Top-level categories with their subcategories (two queries)."""
+    return list(
+        Category.objects.filter(parent__isnull=True).prefetch_related(
+            Prefetch("children", queryset=Category.objects.order_by("position", "pk"))
+        )
+    )
+
+
+def category_get(*, slug: str) -> Category:
+    return get_object_or_404(Category.objects.select_related("parent"), slug=slug)
+
+
+def _with_card_data(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    """What a product card shows, in the same query: lowest price, stock and cover thumbnail."""
+    cover = ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "pk")
+    active = Q(skus__is_active=True)
+    return (
+        queryset.select_related("category", "merchant")
+        .annotate(
+            min_price=Min("skus__price", filter=active),
+            stock_total=Sum("skus__stock__quantity", filter=active),
+            cover=Subquery(cover.values("thumbnail")[:1]),
+        )
+        .filter(min_price__isnull=False)
+    )
+
+
+def product_listing(
+    *, query: str = "", category: Category | None = None, sort: str = ""
+) -> QuerySet[Product]:
+    products = product_visible()
+    if category is not None:
+        products = products.filter(Q(category=category) | Q(category__parent=category))
+    if query:
+        products = search.filter_by_query(products, query)
+    products = _with_card_data(products)
+    if sort in SORTS:
+        return products.order_by(*SORTS[sort])
+    if query and search.uses_full_text():
+        return products.order_by("-rank", "-pk")
+    return products.order_by("-created_at", "-pk")
+
+
+def product_featured(*, limit: int = 8) -> list[Product]:
+    products = _with_card_data(product_visible().filter(featured=True))
+    return list(products.order_by("-created_at", "-pk")[:limit])
+
+
+def product_detail(*, pk: int) -> Product:
+    """A visible product with its images and on-sale SKUs and their stock (three queries)."""
+    skus = Sku.objects.filter(is_active=True).select_related("stock").order_by("position", "pk")
+    queryset = (
+        product_visible()
+        .select_related("category__parent", "merchant")
+        .prefetch_related("images", Prefetch("skus", queryset=skus, to_attr="skus_on_sale"))
+    )
+    return get_object_or_404(queryset, pk=pk)

@@ -1,0 +1,96 @@
+"""Writes for the catalogue. Views, admin, API and seeding all go through these."""
+
+import io
+from collections.abc import Iterable
+from pathlib import PurePath
+
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from PIL import Image, ImageOps
+
+from . import search
+from .models import Product, ProductImage, Sku, StockRecord
+
+THUMBNAIL_SIZE = (480, 480)
+
+
+def product_search_index_refresh(*, products: Iterable[Product]) -> None:
+    """Recompute the full-text vector of `products` (title, description, category, merchant)."""
+    if not search.uses_full_text():
+        return
+    batch = []
+    for product in products:
+        body = " ".join(
+            [
+                product.description,
+                product.description_en,
+                product.category.name,
+                product.category.name_en,
+                product.merchant.name,
+                product.merchant.name_en,
+            ]
+        )
+        product.search_vector = search.vector_for(
+            title=f"{product.title} {product.title_en}", body=body
+        )
+        batch.append(product)
+    Product.objects.bulk_update(batch, ["search_vector"], batch_size=500)
+
+
+@transaction.atomic
+def product_save(*, product: Product) -> Product:
+    product.full_clean(exclude=["search_vector"])
+    product.save()
+    product_search_index_refresh(products=[product])
+    return product
+
+
+@transaction.atomic
+def sku_save(*, sku: Sku, stock: int | None = None) -> Sku:
+    """Save a SKU; a new SKU always gets its stock record."""
+    sku.full_clean()
+    sku.save()
+    StockRecord.objects.get_or_create(sku=sku)
+    if stock is not None:
+        stock_set(sku=sku, quantity=stock)
+    return sku
+
+
+def stock_set(*, sku: Sku, quantity: int) -> None:
+    """Set the absolute stock level (a merchant's count); negative levels are refused."""
+    if quantity < 0:
+        raise ValueError("Stock cannot be negative.")
+    StockRecord.objects.update_or_create(sku=sku, defaults={"quantity": quantity})
+
+
+def _thumbnail_bytes(source: Image.Image) -> bytes:
+    image = ImageOps.exif_transpose(source)
+    image = image.convert("RGB")
+    image.thumbnail(THUMBNAIL_SIZE, Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=82, optimize=True, progressive=True)
+    return out.getvalue()
+
+
+@transaction.atomic
+def product_image_add(
+    *, product: Product, upload: UploadedFile, alt: str = "", position: int | None = None
+) -> ProductImage:
+    """Store a product photo and make its thumbnail now, once."""
+    if position is None:
+        position = product.images.count()
+    image = ProductImage(product=product, alt=alt, position=position)
+    image.image.save(PurePath(upload.name).name, upload, save=False)
+    image.image.open()
+    with Image.open(image.image) as source:
+        thumb = _thumbnail_bytes(source)
+    image.thumbnail.save(f"{PurePath(image.image.name).stem}.jpg", ContentFile(thumb), save=False)
+    image.save()
+    return image
+
+
+def thumbnail_for(data: bytes) -> bytes:
+    """The thumbnail bytes for an image (used when seeding shared demo images)."""
+    with Image.open(io.BytesIO(data)) as source:
+        return _thumbnail_bytes(source)

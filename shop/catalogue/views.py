@@ -1,0 +1,82 @@
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.generic import ListView
+
+from . import selectors
+from .forms import SORT_CHOICES, ListingForm
+from .models import Category
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "catalogue/home.html",
+        {"categories": selectors.category_tree(), "featured": selectors.product_featured()},
+    )
+
+
+class ProductListView(ListView):
+    """Listing with search, category filter, price sort and pagination.
+
+    `/products/?q=…&category=…&sort=…&page=…`, and `/c/<slug>/` for a category's page.
+    """
+
+    template_name = "catalogue/product_list.html"
+    context_object_name = "products"
+    paginate_by = settings.CATALOGUE_PAGE_SIZE
+
+    def get(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        self.form = ListingForm(request.GET)
+        self.tree = selectors.category_tree()
+        self.category = self._category(kwargs.get("slug") or self.form.value("category"))
+        if kwargs.get("slug") and self.category is None:
+            raise Http404("No such category")
+        return super().get(request, *args, **kwargs)
+
+    def _category(self, slug: str) -> Category | None:
+        for top in self.tree:
+            if top.slug == slug:
+                return top
+            for child in top.children.all():
+                if child.slug == slug:
+                    child.parent = top
+                    return child
+        return None
+
+    def get_queryset(self):
+        return selectors.product_listing(
+            query=self.form.value("q"), category=self.category, sort=self.form.value("sort")
+        )
+
+    def get_context_data(self, **kwargs: object) -> dict:
+        return super().get_context_data(
+            form=self.form,
+            categories=self.tree,
+            category=self.category,
+            query=self.form.value("q"),
+            sort=self.form.value("sort"),
+            sort_choices=SORT_CHOICES,
+            **kwargs,
+        )
+
+
+def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    product = selectors.product_detail(pk=pk)
+    skus = product.skus_on_sale
+    available = [s for s in skus if s.stock.quantity > 0]
+    chosen = request.GET.get("sku", "")
+    selected = next(
+        (s for s in available if str(s.pk) == chosen), available[0] if available else None
+    )
+    return render(
+        request,
+        "catalogue/product_detail.html",
+        {
+            "product": product,
+            "skus": skus,
+            "selected_sku": selected,
+            "images": list(product.images.all()),
+            "max_quantity": settings.CART_MAX_LINE_QUANTITY,
+        },
+    )

@@ -1,0 +1,18 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("account/", include("shop.accounts.urls")),
+    path("cart/", include("shop.cart.urls")),
+    path("", include("shop.catalogue.urls")),
+]
+
+if settings.SERVE_MEDIA:
+    # Uploaded files are served by Django only for local use; production uses object storage.
+    urlpatterns += [
+        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
+    ]

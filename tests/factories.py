@@ -1,0 +1,119 @@
+"""factory-boy factories for every model; tests build their data only through these."""
+
+import io
+from decimal import Decimal
+
+import factory
+from django.core.files.base import ContentFile
+from PIL import Image
+
+from merchants.models import Merchant
+from shop.accounts.models import Address, User
+from shop.cart.models import Cart, CartLine
+from shop.catalogue.models import Category, Product, ProductImage, Sku, StockRecord
+
+
+def jpeg_bytes(colour: str = "orange", size: tuple[int, int] = (64, 64)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, format="JPEG")
+    return out.getvalue()
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("email",)
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.com")
+    name = factory.Faker("name", locale="zh_CN")
+    password = factory.django.Password("correct-horse-battery")
+
+
+class AddressFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Address
+
+    user = factory.SubFactory(UserFactory)
+    recipient_name = "张三"
+    phone = factory.Sequence(lambda n: f"138{n:08d}")
+    province = "浙江省"
+    city = "杭州市"
+    district = "西湖区"
+    street = factory.Sequence(lambda n: f"文三路 {n} 号")
+    is_default = False
+
+
+class MerchantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Merchant
+
+    name = factory.Sequence(lambda n: f"商店{n}")
+    name_en = factory.Sequence(lambda n: f"Shop {n}")
+    slug = factory.Sequence(lambda n: f"shop-{n}")
+    status = Merchant.Status.ACTIVE
+
+
+class CategoryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Category
+
+    name = factory.Sequence(lambda n: f"类别{n}")
+    name_en = factory.Sequence(lambda n: f"Category {n}")
+    slug = factory.Sequence(lambda n: f"category-{n}")
+    giftable = True
+    commission_rate = Decimal("0.050")
+
+
+class ProductFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Product
+
+    merchant = factory.SubFactory(MerchantFactory)
+    category = factory.SubFactory(CategoryFactory)
+    title = factory.Sequence(lambda n: f"商品{n}")
+    title_en = factory.Sequence(lambda n: f"Product {n}")
+    description = "好东西。"
+    description_en = "A good thing."
+    status = Product.Status.LISTED
+
+
+class SkuFactory(factory.django.DjangoModelFactory):
+    """A SKU with its stock record (`stock=` sets the quantity)."""
+
+    class Meta:
+        model = Sku
+        skip_postgeneration_save = True
+
+    product = factory.SubFactory(ProductFactory)
+    code = factory.Sequence(lambda n: f"SKU-{n}")
+    attributes = factory.LazyFunction(lambda: {"colour": "红色"})
+    price = Decimal("99.00")
+
+    @factory.post_generation
+    def stock(obj: Sku, create: bool, extracted: int | None, **kwargs: object) -> None:
+        if create:
+            StockRecord.objects.create(sku=obj, quantity=10 if extracted is None else extracted)
+
+
+class ProductImageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProductImage
+
+    product = factory.SubFactory(ProductFactory)
+    image = factory.LazyFunction(lambda: ContentFile(jpeg_bytes(), name="photo.jpg"))
+    thumbnail = factory.LazyFunction(lambda: ContentFile(jpeg_bytes(size=(32, 32)), name="t.jpg"))
+
+
+class CartFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Cart
+
+
+class CartLineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CartLine
+
+    cart = factory.SubFactory(CartFactory)
+    sku = factory.SubFactory(SkuFactory)
+    quantity = 1

@@ -1,0 +1,61 @@
+"""The storefront's query counts are fixed: they must not grow with the catalogue."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.factories import CategoryFactory, ProductFactory, ProductImageFactory, SkuFactory
+
+pytestmark = pytest.mark.django_db
+
+BUDGET = 8
+
+
+def _catalogue(count: int) -> None:
+    category = CategoryFactory(parent=CategoryFactory())
+    products = ProductFactory.create_batch(count, category=category)
+    for product in products:
+        SkuFactory(product=product)
+        SkuFactory(product=product)
+    for product in products[:5]:
+        ProductImageFactory(product=product)
+
+
+def _queries(client, url: str, params: dict | None = None) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, params or {})
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "params", [{}, {"q": "Product"}, {"sort": "price_asc", "page": "1"}, {"category": "category-0"}]
+)
+def test_listing_runs_the_same_few_queries_for_10_and_500_products(client, params: dict) -> None:
+    _catalogue(10)
+    small = _queries(client, reverse("catalogue:product_list"), params)
+    _catalogue(490)
+    large = _queries(client, reverse("catalogue:product_list"), params)
+    assert small == large
+    assert large <= BUDGET
+
+
+def test_home_runs_the_same_few_queries_for_10_and_500_products(client) -> None:
+    _catalogue(10)
+    small = _queries(client, reverse("catalogue:home"))
+    _catalogue(490)
+    large = _queries(client, reverse("catalogue:home"))
+    assert small == large <= BUDGET
+
+
+def test_product_page_runs_the_same_few_queries_for_1_and_30_skus(client) -> None:
+    one = ProductFactory()
+    SkuFactory(product=one)
+    ProductImageFactory(product=one)
+    many = ProductFactory()
+    SkuFactory.create_batch(30, product=many)
+    ProductImageFactory.create_batch(3, product=many)
+    small = _queries(client, reverse("catalogue:product_detail", args=[one.pk]))
+    large = _queries(client, reverse("catalogue:product_detail", args=[many.pk]))
+    assert small == large <= BUDGET

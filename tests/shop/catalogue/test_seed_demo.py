@@ -1,0 +1,169 @@
+"""`manage.py seed_demo`: reruns create nothing, `--products N` is exact, the data is usable."""
+
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from merchants.models import Merchant
+from shop.accounts.models import Address, User
+from shop.catalogue import demo_data, selectors
+from shop.catalogue.management.commands.seed_demo import (
+    demo_products,
+    image_name,
+    thumbnail_name,
+)
+from shop.catalogue.models import Category, Product, ProductImage, Sku, StockRecord
+from shop.core.regions import PROVINCES
+
+MODELS = (Category, Merchant, Product, Sku, StockRecord, ProductImage, User, Address)
+
+
+@pytest.fixture(scope="module")
+def demo_media(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One media folder for the module, so the 30 demo pictures are drawn once, not per test."""
+    return tmp_path_factory.mktemp("demo-media")
+
+
+@pytest.fixture(autouse=True)
+def _shared_media(settings: object, demo_media: Path) -> None:
+    settings.MEDIA_ROOT = demo_media  # type: ignore[attr-defined]
+
+
+def seed(*args: str) -> str:
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+@pytest.mark.django_db
+def test_default_run_then_rerun_creates_nothing(demo_media: Path) -> None:
+    seed()
+    first = counts()
+    output = seed()
+
+    assert counts() == first
+    assert "Created 0 categories, 0 merchants, 0 products, 0 SKUs, 0 users" in output
+    assert demo_products().count() == 200
+    assert first["Category"] == 25
+    assert first["Merchant"] == len(demo_data.MERCHANTS)
+    assert first["StockRecord"] == first["Sku"]
+    for number in range(demo_data.IMAGE_COUNT):
+        assert (demo_media / image_name(number)).is_file()
+        assert (demo_media / thumbnail_name(number)).is_file()
+
+
+@pytest.mark.django_db
+def test_default_catalogue_looks_like_a_shop() -> None:
+    seed()
+    products = Product.objects.all()
+
+    assert set(products.values_list("status", flat=True)) == {Product.Status.LISTED}
+    assert 5 <= products.filter(featured=True).count() <= 40
+    assert products.filter(title__contains="包", title_en__contains="Bag").count() >= 3
+    assert products.filter(title__contains="咖啡").count() >= 3
+    assert not products.filter(images__isnull=True).exists()
+    assert not products.filter(skus__isnull=True).exists()
+    ordinary = Sku.objects.exclude(product__category__parent__slug="jewellery")
+    assert all(
+        Decimal("9.90") <= price <= Decimal("2999.00")
+        for price in ordinary.values_list("price", flat=True)
+    )
+    assert all(
+        rate <= Decimal("0.15")
+        for rate in Category.objects.values_list("commission_rate", flat=True)
+    )
+
+
+@pytest.mark.django_db
+def test_products_option_gives_exactly_n_and_extends() -> None:
+    seed("--products", "30")
+    assert demo_products().count() == 30
+    first_pks = set(demo_products().values_list("pk", flat=True))
+
+    seed("--products", "45")
+    assert demo_products().count() == 45
+    assert first_pks <= set(demo_products().values_list("pk", flat=True))
+
+    output = seed("--products", "10")
+    assert demo_products().count() == 45
+    assert "none were removed" in output
+
+
+@pytest.mark.django_db
+def test_non_giftable_categories_have_products() -> None:
+    seed("--products", "30")
+    for slug in ("jewellery", "education"):
+        top = Category.objects.get(slug=slug)
+        assert not top.giftable
+        assert top.children.exists()
+        for child in top.children.all():
+            assert not child.giftable
+            assert child.products.exists()
+    leaves = Category.objects.filter(parent__isnull=False)
+    assert all(leaf.products.exists() for leaf in leaves)
+
+
+@pytest.mark.django_db
+def test_some_skus_are_sold_out() -> None:
+    seed("--products", "30")
+    assert StockRecord.objects.filter(quantity=0).exists()
+    assert StockRecord.objects.filter(quantity__gt=0).exists()
+    assert not Sku.objects.filter(stock__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_logins_are_printed_and_work() -> None:
+    output = seed("--products", "0")
+
+    for text in (
+        demo_data.SHOPPER_EMAIL,
+        demo_data.SHOPPER_PASSWORD,
+        demo_data.OPERATOR_EMAIL,
+        demo_data.OPERATOR_PASSWORD,
+    ):
+        assert text in output
+    shopper = User.objects.get(email=demo_data.SHOPPER_EMAIL)
+    operator = User.objects.get(email=demo_data.OPERATOR_EMAIL)
+    assert shopper.check_password(demo_data.SHOPPER_PASSWORD)
+    assert shopper.name == "王小明"
+    assert operator.check_password(demo_data.OPERATOR_PASSWORD)
+    assert operator.is_superuser and operator.is_staff
+    address = shopper.addresses.get()
+    assert address.is_default
+    assert address.province in dict(PROVINCES)
+
+
+@pytest.mark.django_db
+def test_rerun_keeps_a_changed_password() -> None:
+    seed("--products", "0")
+    shopper = User.objects.get(email=demo_data.SHOPPER_EMAIL)
+    shopper.set_password("changed-by-the-shopper")
+    shopper.save()
+
+    seed("--products", "0")
+
+    shopper.refresh_from_db()
+    assert shopper.check_password("changed-by-the-shopper")
+    assert shopper.addresses.count() == 1
+
+
+@pytest.mark.django_db
+def test_seeded_products_are_searchable() -> None:
+    seed("--products", "30")
+    assert not demo_products().filter(search_vector__isnull=True).exists()
+    assert selectors.product_listing(query="咖啡").exists()
+
+
+def test_product_plan_is_deterministic() -> None:
+    assert demo_data.product_plan(1234) == demo_data.product_plan(1234)
+    plan = demo_data.product_plan(1234)
+    assert 1 <= len(plan.skus) <= 4
+    assert 1 <= len(plan.images) <= 3
+    assert all(sku.price == sku.price.quantize(Decimal("0.01")) for sku in plan.skus)
