@@ -3,6 +3,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 PORT ?= 8000
+SITE_URL ?= http://127.0.0.1:$(PORT)
+export PORT SITE_URL
 UV_VERSION := 0.13.9
 VENV := .venv
 BIN := $(VENV)/bin
