@@ -141,7 +141,9 @@ AUTH_PASSWORD_VALIDATORS = [
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="礼物商城 Gift Shop <noreply@giftshop.local>")
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL", default="礼物商城 Gift Shop <noreply@giftshop.local>"
+)
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Internationalisation ----------------------------------------------------------------

@@ -82,10 +82,17 @@ def product_image_add(
         position = product.images.count()
     image = ProductImage(product=product, alt=alt, position=position)
     image.image.save(PurePath(upload.name).name, upload, save=False)
-    image.image.open()
-    with Image.open(image.image) as source:
-        thumb = _thumbnail_bytes(source)
-    image.thumbnail.save(f"{PurePath(image.image.name).stem}.jpg", ContentFile(thumb), save=False)
+    return product_image_save(image=image)
+
+
+def product_image_save(*, image: ProductImage) -> ProductImage:
+    """Save an image row, making its thumbnail if the photo is new or changed."""
+    stem = PurePath(image.image.name).stem
+    if not image.thumbnail or PurePath(image.thumbnail.name).stem != stem:
+        image.image.open()
+        with Image.open(image.image) as source:
+            thumb = _thumbnail_bytes(source)
+        image.thumbnail.save(f"{stem}.jpg", ContentFile(thumb), save=False)
     image.save()
     return image
 
