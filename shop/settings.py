@@ -45,6 +45,9 @@ INSTALLED_APPS = [
     "shop.accounts",
     "shop.catalogue",
     "shop.cart",
+    "shop.payments",
+    "shop.orders",
+    "shop.sandbox",
     "merchants",
     "gifting",
 ]
@@ -125,6 +128,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "shop.accounts.tasks.clear_expired_sessions",
         "schedule": 60 * 60 * 6,
     },
+    "cancel-unpaid-orders": {
+        "task": "shop.orders.tasks.cancel_unpaid_orders_task",
+        "schedule": 60,
+    },
+    "resume-stuck-refunds": {
+        "task": "shop.payments.tasks.refunds_resume_stuck",
+        "schedule": 60,
+    },
+    "sandbox-redeliver-notifications": {
+        "task": "shop.sandbox.tasks.redeliver_notifications",
+        "schedule": 30,
+    },
 }
 
 # --- Accounts ----------------------------------------------------------------------------
@@ -202,6 +217,17 @@ LOGGING = {
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 
+# --- Payments ----------------------------------------------------------------------------
+# The gateway adapter (see shop/payments/gateway.py). The sandbox is built in; a real
+# provider is another adapter class with the same interface.
+PAYMENT_GATEWAY = env.str(
+    "PAYMENT_GATEWAY", default="shop.payments.gateways.sandbox.SandboxGateway"
+)
+# The secret the sandbox signs its notifications with (HMAC-SHA256).
+SANDBOX_SECRET = env.str("SANDBOX_SECRET", default=f"sandbox:{SECRET_KEY}")
+
 # --- Shop --------------------------------------------------------------------------------
 CATALOGUE_PAGE_SIZE = 24
+# Unpaid orders are cancelled (and their stock released) after this long.
+ORDER_PAYMENT_TIMEOUT_SECONDS = env.int("ORDER_PAYMENT_TIMEOUT_SECONDS", default=30 * 60)
 CART_MAX_LINE_QUANTITY = env.int("CART_MAX_LINE_QUANTITY", default=99)

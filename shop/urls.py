@@ -8,6 +8,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("account/", include("shop.accounts.urls")),
     path("cart/", include("shop.cart.urls")),
+    path("orders/", include("shop.orders.urls")),
+    path("payments/", include("shop.payments.urls")),
+    path("sandbox/", include("shop.sandbox.urls")),
     path("", include("shop.catalogue.urls")),
 ]
 

@@ -1,14 +1,31 @@
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shop.cart.selectors import SESSION_KEY as CART_SESSION_KEY
+from shop.cart.services import cart_merge
+
 from . import selectors, services
-from .forms import AddressForm, ProfileForm, SignupForm
+from .forms import AddressForm, LoginForm, ProfileForm, SignupForm
 from .services import ADDRESS_FIELDS
+
+
+class LoginView(auth_views.LoginView):
+    """Log in with email; a guest's cart joins the account's cart."""
+
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form: LoginForm) -> HttpResponse:
+        guest_cart_id = self.request.session.get(CART_SESSION_KEY)
+        response = super().form_valid(form)
+        cart_merge(guest_cart_id=guest_cart_id, user=form.get_user())
+        return response
 
 
 def signup(request: HttpRequest) -> HttpResponse:
@@ -21,7 +38,9 @@ def signup(request: HttpRequest) -> HttpResponse:
             password=form.cleaned_data["password1"],
             name=form.cleaned_data["name"],
         )
+        guest_cart_id = request.session.get(CART_SESSION_KEY)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        cart_merge(guest_cart_id=guest_cart_id, user=user)
         messages.success(request, _("Welcome! Your account is ready."))
         return redirect(request.GET.get("next") or "accounts:profile")
     return render(request, "accounts/signup.html", {"form": form})

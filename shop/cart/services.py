@@ -77,3 +77,26 @@ def cart_line_set_quantity(*, cart: Cart, line_id: int, quantity: int) -> None:
 
 def cart_line_remove(*, cart: Cart, line_id: int) -> None:
     CartLine.objects.filter(cart=cart, pk=line_id).delete()
+
+
+@transaction.atomic
+def cart_merge(*, guest_cart_id: int | None, user: object) -> None:
+    """At login, the guest cart's lines join the account's cart (capped by stock and limit)."""
+    if guest_cart_id is None:
+        return
+    guest = Cart.objects.filter(pk=guest_cart_id, user__isnull=True).first()
+    if guest is None:
+        return
+    cart, _ = Cart.objects.get_or_create(user=user)
+    for line in guest.lines.select_related("sku__stock"):
+        existing = CartLine.objects.select_for_update().filter(cart=cart, sku=line.sku).first()
+        stock = line.sku.stock.quantity if hasattr(line.sku, "stock") else 0
+        quantity = min(
+            line.quantity + (existing.quantity if existing else 0),
+            stock,
+            settings.CART_MAX_LINE_QUANTITY,
+        )
+        if quantity < 1:
+            continue
+        CartLine.objects.update_or_create(cart=cart, sku=line.sku, defaults={"quantity": quantity})
+    guest.delete()

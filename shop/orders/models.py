@@ -1,0 +1,171 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from merchants.models import Merchant
+from shop.catalogue.models import Sku
+from shop.payments.models import Payment
+
+
+class Order(models.Model):
+    """One merchant's part of a purchase. Its status changes only in `orders.state`."""
+
+    class Status(models.TextChoices):
+        PENDING_PAYMENT = "pending_payment", _("Awaiting payment")
+        PAID = "paid", _("Paid")
+        SHIPPED = "shipped", _("Shipped")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+        REFUNDED = "refunded", _("Refunded")
+        PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
+
+    number = models.CharField(_("order number"), max_length=32, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("customer"),
+    )
+    merchant = models.ForeignKey(
+        Merchant, on_delete=models.PROTECT, related_name="orders", verbose_name=_("merchant")
+    )
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING_PAYMENT
+    )
+    language = models.CharField(max_length=10, default="zh-hans")
+    # The delivery address, copied: later edits to the address book do not move a parcel.
+    recipient_name = models.CharField(_("name"), max_length=50)
+    phone = models.CharField(_("phone"), max_length=11)
+    province = models.CharField(_("province"), max_length=20)
+    city = models.CharField(_("city"), max_length=50)
+    district = models.CharField(_("district"), max_length=50)
+    street = models.CharField(_("address"), max_length=200)
+    postcode = models.CharField(_("postcode"), max_length=6, blank=True)
+    total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
+    refunded_amount = models.DecimalField(
+        _("refunded"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+    created_at = models.DateTimeField(_("placed at"), auto_now_add=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gt=0), name="order_total_positive"),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=F("total")),
+                name="order_refund_within_total",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="order_status_created")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def refundable_amount(self) -> Decimal:
+        return self.total - self.refunded_amount
+
+
+class OrderLine(models.Model):
+    """A bought SKU, with the title and price as they were when the order was placed."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="order_lines")
+    product_title = models.CharField(max_length=120)
+    sku_label = models.CharField(max_length=120, blank=True)
+    unit_price = models.DecimalField(max_digits=10, decimal_places=2)
+    quantity = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("order line")
+        verbose_name_plural = _("order lines")
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1), name="order_line_quantity_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_title}"
+
+    @property
+    def total(self) -> Decimal:
+        return self.unit_price * self.quantity
+
+
+class OrderEvent(models.Model):
+    """The order's timeline, one row per thing that happened to it.
+
+    A system-written `note` is stored as its English msgid and translated when shown, so
+    the timeline speaks the reader's language, not the writer's.
+    """
+
+    class Kind(models.TextChoices):
+        PLACED = "placed", _("Order placed")
+        PAID = "paid", _("Paid")
+        CANCELLED = "cancelled", _("Cancelled")
+        SHIPPED = "shipped", _("Shipped")
+        COMPLETED = "completed", _("Completed")
+        REFUND_REQUESTED = "refund_requested", _("Refund requested")
+        REFUND_REFUSED = "refund_refused", _("Refund refused")
+        REFUNDED = "refunded", _("Refunded")
+        PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("order event")
+        verbose_name_plural = _("order events")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.order_id} {self.kind}"
+
+
+class RefundRequest(models.Model):
+    """A shopper asking for money back after payment; the merchant decides."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("Waiting for the merchant")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="refund_requests")
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    reason = models.CharField(_("reason"), max_length=200)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED)
+    decision_note = models.CharField(_("merchant's note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("refund request")
+        verbose_name_plural = _("refund requests")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_request_positive"),
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=Q(status="requested"),
+                name="one_open_refund_request_per_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} ¥{self.amount} ({self.status})"

@@ -1,0 +1,302 @@
+"""Writes for orders: checkout, payment, cancellation and refunds.
+
+Stock is reserved when an order is placed, with one conditional UPDATE per SKU
+(`quantity = quantity - n WHERE quantity >= n`), in SKU order so concurrent checkouts
+never deadlock: stock cannot go negative, and a buyer who loses the race gets a clear
+"sold out" with nothing written. Status changes go through `orders.state`.
+"""
+
+import hashlib
+import logging
+import secrets
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from shop.accounts.models import User
+from shop.cart.models import Cart, CartLine
+from shop.cart.selectors import PricedLine, cart_lines_priced
+from shop.catalogue.models import StockRecord
+from shop.core.tasks import publish
+from shop.payments import services as payments
+from shop.payments.models import Payment, Refund
+from shop.payments.selectors import refunded_or_pending
+
+from . import state
+from .models import Order, OrderEvent, OrderLine, RefundRequest
+
+logger = logging.getLogger(__name__)
+
+ADDRESS_FIELDS = ("recipient_name", "phone", "province", "city", "district", "street", "postcode")
+
+
+class CheckoutError(Exception):
+    """Checkout cannot go ahead; the message is for the shopper. Nothing was written."""
+
+
+class OrderError(Exception):
+    """An order action that is not possible now; the message is for the shopper."""
+
+
+def cart_fingerprint(lines: list[PricedLine]) -> str:
+    """What the shopper saw: SKUs, quantities and prices. Checkout refuses if it changed."""
+    text = ";".join(
+        f"{p.line.sku_id}:{p.line.quantity}:{p.unit_price}"
+        for p in sorted(lines, key=lambda p: p.line.sku_id)
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class MerchantGroup:
+    merchant: object
+    lines: list[PricedLine]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((p.total for p in self.lines), start=Decimal("0.00"))
+
+
+def group_by_merchant(lines: list[PricedLine]) -> list[MerchantGroup]:
+    groups: dict[int, list[PricedLine]] = defaultdict(list)
+    merchants = {}
+    for priced in lines:
+        merchant = priced.line.sku.product.merchant
+        merchants[merchant.pk] = merchant
+        groups[merchant.pk].append(priced)
+    return [MerchantGroup(merchants[pk], group) for pk, group in groups.items()]
+
+
+def stock_reserve(*, sku_id: int, quantity: int) -> bool:
+    """Take `quantity` units if that many are left; False (and nothing taken) if not."""
+    return (
+        StockRecord.objects.filter(sku_id=sku_id, quantity__gte=quantity).update(
+            quantity=F("quantity") - quantity
+        )
+        == 1
+    )
+
+
+def stock_release(*, sku_id: int, quantity: int) -> None:
+    StockRecord.objects.filter(sku_id=sku_id).update(quantity=F("quantity") + quantity)
+
+
+def _order_number() -> str:
+    return f"{timezone.localtime():%Y%m%d}{secrets.randbelow(10**10):010d}"
+
+
+def checkout_place_orders(
+    *, user: User, cart: Cart, address: dict, fingerprint: str, language: str
+) -> Payment:
+    """Turn the cart into one order per merchant, all paid by one payment.
+
+    All or nothing: if any SKU is sold out or the cart changed since the shopper looked,
+    no order, payment or stock change is kept. The cart row is locked first, so the same
+    cart submitted twice (a double tap) places its orders once: the second submission
+    finds the cart empty.
+    """
+    with transaction.atomic():
+        Cart.objects.select_for_update().filter(pk=cart.pk).first()
+        lines = cart_lines_priced(cart=cart)
+        if not lines:
+            raise CheckoutError(_("Your cart is empty."))
+        if cart_fingerprint(lines) != fingerprint:
+            raise CheckoutError(
+                _("Your cart changed while you were checking out. Please review it.")
+            )
+        gone = [p for p in lines if not p.available]
+        if gone:
+            raise CheckoutError(
+                _("%(item)s is no longer available. Remove it to continue.")
+                % {"item": gone[0].line.sku.product.display_title}
+            )
+        groups = group_by_merchant(lines)
+        total = sum((g.total for g in groups), start=Decimal("0.00"))
+        for priced in sorted(lines, key=lambda p: p.line.sku_id):
+            if not stock_reserve(sku_id=priced.line.sku_id, quantity=priced.line.quantity):
+                raise CheckoutError(
+                    _("Sorry, %(item)s sold out before you paid. Nothing was charged.")
+                    % {"item": priced.line.sku.product.display_title}
+                )
+        payment = payments.payment_create(
+            purpose=Payment.Purpose.ORDERS,
+            amount=total,
+            user=user,
+            description=_("Gift Shop order"),
+        )
+        for group in groups:
+            order = Order.objects.create(
+                number=_order_number(),
+                user=user,
+                merchant=group.merchant,
+                payment=payment,
+                language=language,
+                total=group.total,
+                **{field: address.get(field, "") for field in ADDRESS_FIELDS},
+            )
+            OrderLine.objects.bulk_create(
+                OrderLine(
+                    order=order,
+                    sku=p.line.sku,
+                    product_title=p.line.sku.product.title,
+                    sku_label=p.line.sku.label,
+                    unit_price=p.unit_price,
+                    quantity=p.line.quantity,
+                )
+                for p in group.lines
+            )
+            OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.PLACED)
+        CartLine.objects.filter(cart=cart).delete()
+    return payment
+
+
+def orders_payment_succeeded(payment: Payment) -> None:
+    """Payment handler (in the notification's transaction): mark the payment's orders paid.
+
+    An order cancelled before the money arrived (its 30 minutes ran out) is refunded.
+    """
+    from .tasks import send_order_confirmation_task
+
+    for order in Order.objects.filter(payment=payment):
+        if state.transition(order.pk, "pay"):
+            transaction.on_commit(lambda pk=order.pk: publish(send_order_confirmation_task, pk))
+        else:
+            logger.warning(
+                "Payment %s arrived for %s order %s", payment.reference, order.status, order.number
+            )
+            payments.refund_create(
+                payment=payment,
+                amount=order.total,
+                subject=f"order:{order.pk}",
+                subject_limit=order.total,
+                idempotency_key=f"late-{order.number}",
+                reason="Paid after the order was cancelled",
+            )
+
+
+def order_cancel(*, order: Order, note: str = "") -> None:
+    """Cancel an unpaid order and put its stock back, once."""
+    with transaction.atomic():
+        if not state.transition(order.pk, "cancel", note=note):
+            raise OrderError(_("Only an order awaiting payment can be cancelled."))
+        for line in order.lines.all():
+            stock_release(sku_id=line.sku_id, quantity=line.quantity)
+
+
+def orders_cancel_unpaid(*, now: object = None, batch: int = 200) -> int:
+    """Cancel orders left unpaid past ORDER_PAYMENT_TIMEOUT_SECONDS; returns how many."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(seconds=settings.ORDER_PAYMENT_TIMEOUT_SECONDS)
+    cancelled = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                Order.objects.select_for_update(skip_locked=True)
+                .filter(status=Order.Status.PENDING_PAYMENT, created_at__lt=cutoff)
+                .order_by("created_at")[:batch]
+            )
+            for order in due:
+                try:
+                    order_cancel(order=order, note=gettext_noop("Not paid in time"))
+                    cancelled += 1
+                except OrderError:
+                    continue
+        if len(due) < batch:
+            return cancelled
+
+
+def refund_request_create(*, order: Order, amount: Decimal, reason: str) -> RefundRequest:
+    """The shopper asks for (part of) their money back; the merchant decides."""
+    if order.status not in state.REFUNDABLE:
+        raise OrderError(_("This order cannot be refunded."))
+    available = order.total - refunded_or_pending(subject=f"order:{order.pk}")
+    if amount <= 0 or amount > available:
+        raise OrderError(_("You can ask for at most %(amount)s.") % {"amount": f"¥{available}"})
+    try:
+        with transaction.atomic():
+            request = RefundRequest.objects.create(order=order, amount=amount, reason=reason)
+            OrderEvent.objects.create(
+                order=order,
+                kind=OrderEvent.Kind.REFUND_REQUESTED,
+                note=f"¥{amount}: {reason}"[:200],
+            )
+    except IntegrityError as error:
+        raise OrderError(_("A refund request for this order is already waiting.")) from error
+    return request
+
+
+def refund_request_approve(*, request: RefundRequest, note: str = "") -> Refund:
+    """Approve once (compare-and-set) and refund through the ledger."""
+    with transaction.atomic():
+        won = RefundRequest.objects.filter(
+            pk=request.pk, status=RefundRequest.Status.REQUESTED
+        ).update(
+            status=RefundRequest.Status.APPROVED, decided_at=timezone.now(), decision_note=note
+        )
+        if not won:
+            raise OrderError(_("This refund request was already decided."))
+        order = request.order
+        try:
+            return payments.refund_create(
+                payment=order.payment,
+                amount=request.amount,
+                subject=f"order:{order.pk}",
+                subject_limit=order.total,
+                idempotency_key=f"rr-{request.pk}",
+                reason=request.reason,
+            )
+        except payments.RefundError as error:
+            raise OrderError(str(error)) from error
+
+
+def refund_request_refuse(*, request: RefundRequest, note: str) -> None:
+    with transaction.atomic():
+        won = RefundRequest.objects.filter(
+            pk=request.pk, status=RefundRequest.Status.REQUESTED
+        ).update(status=RefundRequest.Status.REFUSED, decided_at=timezone.now(), decision_note=note)
+        if not won:
+            raise OrderError(_("This refund request was already decided."))
+        OrderEvent.objects.create(
+            order_id=request.order_id, kind=OrderEvent.Kind.REFUND_REFUSED, note=note
+        )
+
+
+def order_refund_succeeded(order_id: str, refund: Refund) -> None:
+    """Refund handler (in the settling transaction): record the money on the order."""
+    from .tasks import send_refund_email_task
+
+    note = f"¥{refund.amount}"
+    if not state.record_refund(int(order_id), refund.amount, note=note):
+        # A cancelled order refunded for a late payment: its total never counted as paid.
+        OrderEvent.objects.create(order_id=int(order_id), kind=OrderEvent.Kind.REFUNDED, note=note)
+    transaction.on_commit(lambda: publish(send_refund_email_task, refund.pk))
+
+
+def orders_payment_retry(*, payment: Payment) -> Payment:
+    """A declined payment cannot be confirmed again; move the still-unpaid orders to a new one."""
+    if payment.status != Payment.Status.FAILED:
+        return payment
+    with transaction.atomic():
+        orders = list(
+            Order.objects.select_for_update().filter(
+                payment=payment, status=Order.Status.PENDING_PAYMENT
+            )
+        )
+        if not orders:
+            raise OrderError(_("There is nothing left to pay for these orders."))
+        retry = payments.payment_create(
+            purpose=Payment.Purpose.ORDERS,
+            amount=sum((o.total for o in orders), start=Decimal("0.00")),
+            user=payment.user,
+            description=payment.description,
+        )
+        Order.objects.filter(pk__in=[o.pk for o in orders]).update(payment=retry)
+    return retry

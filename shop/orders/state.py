@@ -1,0 +1,74 @@
+"""The order state machine: the only place an order's status changes.
+
+Every transition is one compare-and-set UPDATE (`… WHERE status IN (sources)`), so two
+requests racing for the same order (pay vs cancel, two refunds) have exactly one winner;
+the loser's UPDATE matches no row and it learns that from the return value.
+
+    pending_payment ─pay──▶ paid ─ship──▶ shipped ─complete──▶ completed
+          │                  │               │                     │
+        cancel               └──────── refund (partial or full) ───┘
+          ▼                                   ▼
+      cancelled                 partially_refunded ─▶ refunded
+"""
+
+from decimal import Decimal
+
+from django.db.models import Case, F, Value, When
+from django.utils import timezone
+
+from .models import Order, OrderEvent
+
+S = Order.Status
+REFUNDABLE = frozenset({S.PAID, S.SHIPPED, S.COMPLETED, S.PARTIALLY_REFUNDED})
+
+TRANSITIONS: dict[str, tuple[frozenset[str], str, str]] = {
+    "pay": (frozenset({S.PENDING_PAYMENT}), S.PAID, OrderEvent.Kind.PAID),
+    "cancel": (frozenset({S.PENDING_PAYMENT}), S.CANCELLED, OrderEvent.Kind.CANCELLED),
+    "ship": (frozenset({S.PAID}), S.SHIPPED, OrderEvent.Kind.SHIPPED),
+    "complete": (frozenset({S.SHIPPED}), S.COMPLETED, OrderEvent.Kind.COMPLETED),
+}
+
+TIMESTAMPS = {"pay": "paid_at", "cancel": "cancelled_at"}
+
+
+def transition(order_id: int, action: str, *, note: str = "") -> bool:
+    """Move the order along `action` if it is in a source state; False if it was not.
+
+    Call inside the caller's transaction so the event row commits with the change.
+    """
+    sources, target, event = TRANSITIONS[action]
+    changes: dict[str, object] = {"status": target}
+    if action in TIMESTAMPS:
+        changes[TIMESTAMPS[action]] = timezone.now()
+    won = Order.objects.filter(pk=order_id, status__in=sources).update(**changes) == 1
+    if won:
+        OrderEvent.objects.create(order_id=order_id, kind=event, note=note)
+    return won
+
+
+def record_refund(order_id: int, amount: Decimal, *, note: str = "") -> bool:
+    """Add a refunded amount: the order becomes refunded when all of it is back.
+
+    The guard `refunded_amount + amount <= total` is part of the UPDATE, so concurrent
+    refunds can never together exceed what the order cost.
+    """
+    remaining = F("total") - F("refunded_amount")
+    updated = (
+        Order.objects.filter(pk=order_id, status__in=REFUNDABLE)
+        .alias(remaining=remaining)
+        .filter(remaining__gte=amount)
+        .update(
+            refunded_amount=F("refunded_amount") + amount,
+            status=Case(
+                When(total=F("refunded_amount") + amount, then=Value(S.REFUNDED)),
+                default=Value(S.PARTIALLY_REFUNDED),
+            ),
+        )
+    )
+    if updated:
+        status = Order.objects.values_list("status", flat=True).get(pk=order_id)
+        kind = (
+            OrderEvent.Kind.REFUNDED if status == S.REFUNDED else OrderEvent.Kind.PARTIALLY_REFUNDED
+        )
+        OrderEvent.objects.create(order_id=order_id, kind=kind, note=note)
+    return updated == 1

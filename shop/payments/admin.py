@@ -1,0 +1,50 @@
+from django.contrib import admin
+
+from shop.core.admin import ReadOnlyAdmin
+
+from .models import Payment, PaymentNotification, Refund
+
+
+class RefundInline(admin.TabularInline):
+    model = Refund
+    extra = 0
+    can_delete = False
+    fields = ["idempotency_key", "subject", "amount", "status", "provider_reference", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdmin):
+    list_display = [
+        "reference",
+        "purpose",
+        "amount",
+        "status",
+        "user",
+        "created_at",
+        "succeeded_at",
+    ]
+    list_filter = ["status", "purpose", "gateway"]
+    search_fields = ["reference", "provider_reference", "user__email"]
+    list_select_related = ["user"]
+    date_hierarchy = "created_at"
+    inlines = [RefundInline]
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = ["idempotency_key", "subject", "amount", "status", "attempts", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["idempotency_key", "subject", "payment__reference", "provider_reference"]
+    list_select_related = ["payment"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(PaymentNotification)
+class PaymentNotificationAdmin(ReadOnlyAdmin):
+    list_display = ["event_id", "event_type", "gateway", "received_at"]
+    list_filter = ["event_type", "gateway"]
+    search_fields = ["event_id"]

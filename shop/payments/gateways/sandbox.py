@@ -1,0 +1,115 @@
+"""The shop's adapter for the built-in sandbox provider, implementing `PaymentGateway`."""
+
+import json
+from collections.abc import Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.urls import reverse
+
+from shop.core import signing
+from shop.payments.gateway import (
+    GatewayError,
+    GatewayTimeout,
+    InvalidNotification,
+    Notification,
+    PaymentStart,
+    ProviderRecord,
+    RefundResult,
+)
+from shop.sandbox import provider
+from shop.sandbox.models import SandboxCharge, SandboxRefund
+
+
+class SandboxGateway:
+    name = "sandbox"
+
+    def start_payment(
+        self, *, reference: str, amount: Decimal, description: str, return_url: str, notify_url: str
+    ) -> PaymentStart:
+        try:
+            charge = provider.charge_create(
+                merchant_reference=reference,
+                amount=amount,
+                description=description,
+                return_url=return_url,
+                notify_url=notify_url,
+            )
+        except provider.ProviderTimeout as error:
+            raise GatewayTimeout(str(error)) from error
+        except provider.ProviderRefusal as error:
+            raise GatewayError(str(error)) from error
+        return PaymentStart(
+            redirect_url=settings.SITE_URL + reverse("sandbox:pay", args=[charge.id]),
+            provider_reference=charge.id,
+        )
+
+    def parse_notification(self, *, body: bytes, headers: Mapping[str, str]) -> Notification:
+        header = headers.get("X-Sandbox-Signature", "")
+        if not signing.verify(body, header, settings.SANDBOX_SECRET):
+            raise InvalidNotification("Bad or expired signature.")
+        try:
+            event = json.loads(body)
+            data = event["data"]
+            return Notification(
+                event_id=str(event["id"]),
+                event_type=str(event["type"]),
+                reference=str(data["reference"]),
+                provider_reference=str(data["provider_reference"]),
+                amount=Decimal(data["amount"]),
+                payload=event,
+            )
+        except (ValueError, KeyError, TypeError, InvalidOperation) as error:
+            raise InvalidNotification("Malformed notification body.") from error
+
+    def refund(
+        self, *, payment_reference: str, idempotency_key: str, amount: Decimal, notify_url: str
+    ) -> RefundResult:
+        try:
+            refund = provider.refund_create(
+                merchant_reference=payment_reference,
+                idempotency_key=idempotency_key,
+                amount=amount,
+                notify_url=notify_url,
+            )
+        except provider.ProviderTimeout as error:
+            raise GatewayTimeout(str(error)) from error
+        except provider.ProviderRefusal as error:
+            raise GatewayError(str(error)) from error
+        return RefundResult(
+            status=refund.status, provider_reference=refund.id, failure_reason=refund.failure_reason
+        )
+
+    def query_payment(self, *, reference: str) -> ProviderRecord | None:
+        charge = SandboxCharge.objects.filter(merchant_reference=reference).first()
+        return self._charge_record(charge) if charge else None
+
+    def query_refund(self, *, idempotency_key: str) -> ProviderRecord | None:
+        refund = SandboxRefund.objects.filter(idempotency_key=idempotency_key).first()
+        return self._refund_record(refund) if refund else None
+
+    def records(self) -> Iterable[ProviderRecord]:
+        for charge in SandboxCharge.objects.iterator():
+            yield self._charge_record(charge)
+        for refund in SandboxRefund.objects.iterator():
+            yield self._refund_record(refund)
+
+    @staticmethod
+    def _charge_record(charge: SandboxCharge) -> ProviderRecord:
+        return ProviderRecord(
+            kind="payment",
+            reference=charge.merchant_reference,
+            provider_reference=charge.id,
+            amount=charge.amount,
+            status=charge.status,
+        )
+
+    @staticmethod
+    def _refund_record(refund: SandboxRefund) -> ProviderRecord:
+        return ProviderRecord(
+            kind="refund",
+            reference=refund.idempotency_key,
+            provider_reference=refund.id,
+            amount=refund.amount,
+            status=refund.status,
+        )

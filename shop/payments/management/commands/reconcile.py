@@ -1,0 +1,28 @@
+"""`manage.py reconcile`: compare the payment ledger with the provider's books.
+
+Meant for cron or a monitoring check, so the exit status is the result: 0 when both sides
+agree, 1 when they differ (with every difference printed, one a line, for a person to
+act on). It reads only; see `shop.payments.reconcile` for why it never repairs anything.
+"""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from shop.payments.reconcile import reconcile_report
+
+
+class Command(BaseCommand):
+    help = "Compare payments and refunds with the provider's records; exit 1 if they differ."
+
+    def handle(self, *args: object, **options: object) -> None:
+        report = reconcile_report()
+        checked = f"Checked {report.payments_checked} payments and {report.refunds_checked} refunds"
+        if not report.differences:
+            self.stdout.write(f"{checked}: no differences.")
+            return
+        for difference in report.differences:
+            self.stdout.write(str(difference))
+        count = len(report.differences)
+        self.stdout.write(f"{checked}: {count} difference{'s' if count != 1 else ''}.")
+        # CommandError makes manage.py exit with status 1, which is what cron and
+        # monitoring look at.
+        raise CommandError("The ledger and the provider's records differ; see above.")

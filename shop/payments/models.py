@@ -1,0 +1,115 @@
+"""The money ledger: every payment and refund is one row, written once.
+
+Rows are keyed by unique references (ours and the provider's), so a repeated
+notification or a retried refund request finds the existing row instead of moving
+money twice. What a payment or refund is *for* (orders, a gift) is a `purpose`/`subject`
+string that the payments app dispatches on, so it depends on no other app.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+CURRENCY = "CNY"
+
+
+class Payment(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting payment")
+        SUCCEEDED = "succeeded", _("Paid")
+        FAILED = "failed", _("Failed")
+
+    class Purpose(models.TextChoices):
+        ORDERS = "orders", _("Orders")
+        GIFT = "gift", _("Gift")
+
+    reference = models.CharField(_("reference"), max_length=40, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+    )
+    purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3, default=CURRENCY)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    gateway = models.CharField(_("gateway"), max_length=30)
+    provider_reference = models.CharField(
+        _("provider reference"), max_length=64, null=True, blank=True, unique=True
+    )
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} ¥{self.amount} ({self.status})"
+
+
+class Refund(models.Model):
+    """Money going back. `idempotency_key` is also the key sent to the provider."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Requested")
+        SUCCEEDED = "succeeded", _("Refunded")
+        FAILED = "failed", _("Failed")
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    subject = models.CharField(
+        _("for"), max_length=40, help_text=_("What is refunded, e.g. order:12 or gift:7.")
+    )
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    idempotency_key = models.CharField(_("idempotency key"), max_length=64, unique=True)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    provider_reference = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    failure_reason = models.CharField(max_length=200, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("refund")
+        verbose_name_plural = _("refunds")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="refund_status_created")]
+
+    def __str__(self) -> str:
+        return f"{self.idempotency_key} ¥{self.amount} ({self.status})"
+
+
+class PaymentNotification(models.Model):
+    """Every verified notification from a provider, once (replays are refused by the key)."""
+
+    gateway = models.CharField(max_length=30)
+    event_id = models.CharField(max_length=64)
+    event_type = models.CharField(max_length=40)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payment notification")
+        verbose_name_plural = _("payment notifications")
+        constraints = [
+            models.UniqueConstraint(fields=["gateway", "event_id"], name="notification_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gateway} {self.event_type} {self.event_id}"

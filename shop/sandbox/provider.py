@@ -1,0 +1,183 @@
+"""The sandbox provider's side: what a real PSP does on its own servers.
+
+It keeps its own charges and refunds, deduplicates refunds by idempotency key, and tells
+the shop what happened by signed HTTP notifications to the shop's notify URL, retried
+until the shop answers 2xx. Failure modes (SandboxMode) make it misbehave the way real
+providers do: declines, timeouts after the work is done, duplicate and early notifications,
+failed refunds.
+"""
+
+import json
+import secrets
+import urllib.error
+import urllib.request
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from shop.core import signing
+from shop.core.tasks import publish
+
+from .models import SandboxCharge, SandboxMode, SandboxNotification, SandboxRefund
+
+
+class ProviderTimeout(Exception):
+    """The provider did the work but the answer never arrived."""
+
+
+class ProviderRefusal(Exception):
+    pass
+
+
+def _new_id(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(12)}"
+
+
+def _maybe_time_out(mode: SandboxMode) -> None:
+    if mode.timeout_requests:
+        raise ProviderTimeout("The sandbox did not answer in time.")
+
+
+def charge_create(
+    *, merchant_reference: str, amount: Decimal, description: str, return_url: str, notify_url: str
+) -> SandboxCharge:
+    """Open a charge; the same merchant reference returns the same charge."""
+    mode = SandboxMode.current()
+    charge, _ = SandboxCharge.objects.get_or_create(
+        merchant_reference=merchant_reference,
+        defaults={
+            "id": _new_id("ch"),
+            "amount": amount,
+            "description": description[:200],
+            "return_url": return_url,
+            "notify_url": notify_url,
+        },
+    )
+    if charge.amount != amount:
+        raise ProviderRefusal("A charge with this reference exists for another amount.")
+    _maybe_time_out(mode)
+    return charge
+
+
+def charge_complete(*, charge_id: str, approve: bool) -> SandboxCharge:
+    """The shopper confirmed or declined on the hosted page."""
+    mode = SandboxMode.current()
+    with transaction.atomic():
+        charge = SandboxCharge.objects.select_for_update().get(pk=charge_id)
+        if charge.status != SandboxCharge.Status.OPEN:
+            return charge
+        succeeded = approve and not mode.decline_payments
+        charge.status = (
+            SandboxCharge.Status.SUCCEEDED if succeeded else SandboxCharge.Status.DECLINED
+        )
+        charge.completed_at = timezone.now()
+        charge.save(update_fields=["status", "completed_at"])
+        event = "payment.succeeded" if succeeded else "payment.failed"
+        notification = _notification_create(
+            url=charge.notify_url,
+            event_type=event,
+            data={
+                "reference": charge.merchant_reference,
+                "provider_reference": charge.id,
+                "amount": str(charge.amount),
+            },
+        )
+    if mode.notify_before_redirect:
+        notification_deliver(notification_id=notification.pk)
+    return charge
+
+
+def refund_create(
+    *, merchant_reference: str, idempotency_key: str, amount: Decimal, notify_url: str
+) -> SandboxRefund:
+    """Refund once per idempotency key, never more than what was charged."""
+    mode = SandboxMode.current()
+    with transaction.atomic():
+        # Lock the charge before looking for the key, so two calls with one key serialise.
+        charge = (
+            SandboxCharge.objects.select_for_update()
+            .filter(merchant_reference=merchant_reference)
+            .first()
+        )
+        existing = SandboxRefund.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is not None:
+            if existing.amount != amount:
+                raise ProviderRefusal("This idempotency key was used for another amount.")
+            _maybe_time_out(mode)
+            return existing
+        if charge is None or charge.status != SandboxCharge.Status.SUCCEEDED:
+            raise ProviderRefusal("No successful charge with this reference.")
+        refunded = charge.refunds.filter(status=SandboxRefund.Status.SUCCEEDED).aggregate(
+            total=Sum("amount")
+        )["total"] or Decimal("0")
+        if amount > charge.amount - refunded:
+            raise ProviderRefusal("The refund exceeds what is left of the charge.")
+        failed = mode.fail_refunds
+        refund = SandboxRefund.objects.create(
+            id=_new_id("re"),
+            charge=charge,
+            idempotency_key=idempotency_key,
+            amount=amount,
+            status=SandboxRefund.Status.FAILED if failed else SandboxRefund.Status.SUCCEEDED,
+            failure_reason="The sandbox was told to fail refunds." if failed else "",
+        )
+        _notification_create(
+            url=notify_url,
+            event_type="refund.failed" if failed else "refund.succeeded",
+            data={
+                "reference": idempotency_key,
+                "provider_reference": refund.id,
+                "amount": str(amount),
+            },
+        )
+    _maybe_time_out(mode)
+    return refund
+
+
+def _notification_create(*, url: str, event_type: str, data: dict) -> SandboxNotification:
+    event_id = _new_id("evt")
+    body = json.dumps(
+        {
+            "id": event_id,
+            "type": event_type,
+            "created": int(timezone.now().timestamp()),
+            "data": data,
+        }
+    )
+    notification = SandboxNotification.objects.create(id=event_id, url=url, body=body)
+    from .tasks import deliver_notification
+
+    transaction.on_commit(lambda: publish(deliver_notification, notification.pk))
+    return notification
+
+
+def notification_deliver(*, notification_id: str) -> bool:
+    """POST the notification, signed, to the shop. True once the shop answered 2xx."""
+    notification = SandboxNotification.objects.get(pk=notification_id)
+    copies = 2 if SandboxMode.current().duplicate_notifications else 1
+    ok = False
+    error = ""
+    for _ in range(copies):
+        body = notification.body.encode()
+        request = urllib.request.Request(
+            notification.url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json",
+                "X-Sandbox-Signature": signing.sign(body, settings.SANDBOX_SECRET),
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                ok = 200 <= response.status < 300
+        except (urllib.error.URLError, TimeoutError, OSError) as failure:
+            ok, error = False, str(failure)[:200]
+    updates: dict[str, object] = {"attempts": notification.attempts + 1, "last_error": error}
+    if ok:
+        updates["delivered_at"] = timezone.now()
+    SandboxNotification.objects.filter(pk=notification.pk).update(**updates)
+    return ok
