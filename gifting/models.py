@@ -1,0 +1,176 @@
+"""Gifts: bought by a sender for someone else, claimed through a link with an address.
+
+A gift carries one SKU and 1 to 100 units. One unit per recipient (by phone number):
+a one-unit gift is WeChat's 送礼物, more units is 送给多人. The gift's status changes only
+in `gifting.state`.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from shop.catalogue.models import Sku
+from shop.orders.models import Order
+from shop.payments.models import Payment
+
+MAX_UNITS = 100
+MESSAGE_MAX_LENGTH = 200
+
+
+class Gift(models.Model):
+    class Status(models.TextChoices):
+        PENDING_PAYMENT = "pending_payment", _("Awaiting payment")
+        AWAITING_RECIPIENT = "awaiting_recipient", _("Waiting for the recipient")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Expired")
+        ABANDONED = "abandoned", _("Not paid")
+
+    sender = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="gifts_sent",
+        verbose_name=_("sender"),
+    )
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="gifts")
+    quantity = models.PositiveSmallIntegerField(_("units"), default=1)
+    units_claimed = models.PositiveSmallIntegerField(_("units claimed"), default=0)
+    unit_price = models.DecimalField(_("unit price"), max_digits=10, decimal_places=2)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    message = models.CharField(_("message"), max_length=MESSAGE_MAX_LENGTH, blank=True)
+    sender_name = models.CharField(_("from"), max_length=30)
+    allow_variant_choice = models.BooleanField(_("recipient may choose the variant"), default=False)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING_PAYMENT
+    )
+    token_salt = models.CharField(max_length=32, unique=True, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    payment = models.OneToOneField(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="gift"
+    )
+    language = models.CharField(max_length=10, default="zh-hans")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    refunded_amount = models.DecimalField(
+        _("refunded"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+
+    class Meta:
+        verbose_name = _("gift")
+        verbose_name_plural = _("gifts")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1) & Q(quantity__lte=MAX_UNITS), name="gift_units_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(units_claimed__lte=F("quantity")), name="gift_claims_within_units"
+            ),
+            models.CheckConstraint(condition=Q(unit_price__gt=0), name="gift_price_positive"),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=F("amount")),
+                name="gift_refund_within_amount",
+            ),
+        ]
+        indexes = [
+            # The expiry sweep reads only live gifts, by deadline.
+            models.Index(
+                fields=["expires_at"],
+                condition=Q(status="awaiting_recipient"),
+                name="gift_live_by_expiry",
+            ),
+            models.Index(fields=["sender", "-created_at"], name="gift_sender_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Gift {self.pk}"
+
+    @property
+    def is_live(self) -> bool:
+        """Claimable now: paid, not closed, not past its deadline (swept or not yet)."""
+        from django.utils import timezone
+
+        return (
+            self.status == self.Status.AWAITING_RECIPIENT
+            and self.expires_at is not None
+            and self.expires_at > timezone.now()
+        )
+
+    @property
+    def units_left(self) -> int:
+        return self.quantity - self.units_claimed
+
+    @property
+    def is_group(self) -> bool:
+        return self.quantity > 1
+
+
+class GiftClaim(models.Model):
+    """One recipient's unit: who, where to, which variant, and the order that ships it."""
+
+    gift = models.ForeignKey(Gift, on_delete=models.PROTECT, related_name="claims")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="gift_claims",
+    )
+    sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="gift_claims")
+    order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="gift_claim")
+    recipient_name = models.CharField(_("name"), max_length=50)
+    phone = models.CharField(_("phone"), max_length=11)
+    province = models.CharField(_("province"), max_length=20)
+    city = models.CharField(_("city"), max_length=50)
+    district = models.CharField(_("district"), max_length=50)
+    street = models.CharField(_("address"), max_length=200)
+    postcode = models.CharField(_("postcode"), max_length=6, blank=True)
+    claimed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("gift claim")
+        verbose_name_plural = _("gift claims")
+        ordering = ["claimed_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["gift", "phone"], name="one_unit_per_phone"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Claim {self.pk} of gift {self.gift_id}"
+
+
+class GiftEvent(models.Model):
+    """The gift's timeline as the sender sees it (no recipient details in here)."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("Gift created")
+        PAID = "paid", _("Paid, link is live")
+        REMINDED = "reminded", _("Reminder sent")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        CANCELLED = "cancelled", _("Cancelled")
+        EXPIRED = "expired", _("Expired")
+        REFUNDED = "refunded", _("Refunded")
+        ABANDONED = "abandoned", _("Not paid in time")
+
+    gift = models.ForeignKey(Gift, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("gift event")
+        verbose_name_plural = _("gift events")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.gift_id} {self.kind}"

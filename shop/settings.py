@@ -5,6 +5,7 @@ an environment variable, documented in `.env.example`. A `.env` file beside
 `manage.py` is read if present; real environment variables win over it.
 """
 
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -100,11 +101,30 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 
+# --- Gifting -----------------------------------------------------------------------------
+# A gift's unit price limit (WeChat's rule).
+GIFT_MAX_UNIT_PRICE = Decimal(env.str("GIFT_MAX_UNIT_PRICE", default="10000.00"))
+# How long the recipient has to accept, counted from payment.
+GIFT_ACCEPT_WINDOW_SECONDS = env.int("GIFT_ACCEPT_WINDOW_SECONDS", default=24 * 60 * 60)
+# How often beat sweeps for expired gifts: a gift is never live longer past its deadline.
+GIFT_EXPIRY_SWEEP_SECONDS = env.int("GIFT_EXPIRY_SWEEP_SECONDS", default=60)
+# The sender is reminded (once) this long before the deadline.
+GIFT_REMINDER_BEFORE_SECONDS = env.int("GIFT_REMINDER_BEFORE_SECONDS", default=2 * 60 * 60)
+# Key for share-link tokens (see gifting/tokens.py); changing it invalidates live links.
+GIFT_TOKEN_KEY = env.str("GIFT_TOKEN_KEY", default=f"gift-token:{SECRET_KEY}")
+# Wrong gift links a client may try per window before it gets 429.
+GIFT_CLAIM_MISS_LIMIT = env.int("GIFT_CLAIM_MISS_LIMIT", default=20)
+GIFT_CLAIM_MISS_WINDOW_SECONDS = 600
+
 # --- Celery ------------------------------------------------------------------------------
 # The default broker is kombu's filesystem transport: no server to run for `make run`.
 # Point CELERY_BROKER_URL at redis:// or amqp:// for anything beyond one machine.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
-if CELERY_BROKER_URL.startswith("filesystem://"):
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A broker that accepts the connection but never answers must not hang a request:
+    # every socket operation gives up after a second (the worker's BRPOP polls within it).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 1.0, "socket_connect_timeout": 1.0}
+elif CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "celery-broker"
     for _folder in (_broker_dir, VAR_DIR / "celery-processed"):
         _folder.mkdir(parents=True, exist_ok=True)
@@ -122,6 +142,17 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing must never hang a web request when the broker is down: try briefly, then give
+# up (shop.core.tasks.publish logs it) and let the sweeps that own the rows catch up.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+# A refund still pending this long is re-queued by the stuck-refund sweep.
+REFUND_RESUME_AFTER_SECONDS = env.int("REFUND_RESUME_AFTER_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
@@ -134,6 +165,18 @@ CELERY_BEAT_SCHEDULE = {
     },
     "resume-stuck-refunds": {
         "task": "shop.payments.tasks.refunds_resume_stuck",
+        "schedule": 60,
+    },
+    "expire-gifts": {
+        "task": "gifting.tasks.expire_due_gifts_task",
+        "schedule": GIFT_EXPIRY_SWEEP_SECONDS,
+    },
+    "remind-gift-senders": {
+        "task": "gifting.tasks.remind_senders_task",
+        "schedule": 300,
+    },
+    "abandon-unpaid-gifts": {
+        "task": "gifting.tasks.abandon_unpaid_gifts_task",
         "schedule": 60,
     },
     "sandbox-redeliver-notifications": {
@@ -230,4 +273,5 @@ SANDBOX_SECRET = env.str("SANDBOX_SECRET", default=f"sandbox:{SECRET_KEY}")
 CATALOGUE_PAGE_SIZE = 24
 # Unpaid orders are cancelled (and their stock released) after this long.
 ORDER_PAYMENT_TIMEOUT_SECONDS = env.int("ORDER_PAYMENT_TIMEOUT_SECONDS", default=30 * 60)
+
 CART_MAX_LINE_QUANTITY = env.int("CART_MAX_LINE_QUANTITY", default=99)

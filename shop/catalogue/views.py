@@ -3,6 +3,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.generic import ListView
 
+from gifting.selectors import giftable_skus, product_is_giftable
+from gifting.views import accept_window_text
+
 from . import selectors
 from .forms import SORT_CHOICES, ListingForm
 from .models import Category
@@ -12,7 +15,11 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "catalogue/home.html",
-        {"categories": selectors.category_tree(), "featured": selectors.product_featured()},
+        {
+            "categories": selectors.category_tree(),
+            "featured": selectors.product_featured(),
+            "accept_window": accept_window_text(),
+        },
     )
 
 
@@ -78,5 +85,7 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "selected_sku": selected,
             "images": list(product.images.all()),
             "max_quantity": settings.CART_MAX_LINE_QUANTITY,
+            "gift_skus": giftable_skus(product, skus),
+            "giftable": product_is_giftable(product),
         },
     )

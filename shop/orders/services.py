@@ -300,3 +300,42 @@ def orders_payment_retry(*, payment: Payment) -> Payment:
         )
         Order.objects.filter(pk__in=[o.pk for o in orders]).update(payment=retry)
     return retry
+
+
+def order_create_paid(
+    *,
+    user: User | None,
+    payment: Payment,
+    sku: object,
+    unit_price: Decimal,
+    address: dict,
+    language: str,
+    note: str = "",
+) -> Order:
+    """An order whose money was already taken elsewhere (an accepted gift): born paid."""
+    order = Order.objects.create(
+        number=_order_number(),
+        user=user,
+        merchant=sku.product.merchant,
+        payment=payment,
+        status=Order.Status.PAID,
+        paid_at=timezone.now(),
+        language=language,
+        total=unit_price,
+        **{field: address.get(field, "") for field in ADDRESS_FIELDS},
+    )
+    OrderLine.objects.create(
+        order=order,
+        sku=sku,
+        product_title=sku.product.title,
+        sku_label=sku.label,
+        unit_price=unit_price,
+        quantity=1,
+    )
+    OrderEvent.objects.bulk_create(
+        [
+            OrderEvent(order=order, kind=OrderEvent.Kind.PLACED, note=note),
+            OrderEvent(order=order, kind=OrderEvent.Kind.PAID),
+        ]
+    )
+    return order

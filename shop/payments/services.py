@@ -32,10 +32,12 @@ logger = logging.getLogger(__name__)
 # purpose → handler(payment) run in the transaction that marks the payment paid.
 PAYMENT_SUCCEEDED_HANDLERS = {
     Payment.Purpose.ORDERS: "shop.orders.services.orders_payment_succeeded",
+    Payment.Purpose.GIFT: "gifting.services.gift_payment_succeeded",
 }
 # subject type ("order" of "order:12") → handler(subject_id, refund) run when money is back.
 REFUND_SUCCEEDED_HANDLERS = {
     "order": "shop.orders.services.order_refund_succeeded",
+    "gift": "gifting.services.gift_refund_succeeded",
 }
 
 

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
 from django.utils import timezone
 
 from shop.core.tasks import publish
@@ -27,7 +28,20 @@ def refund_execute_task(self, refund_id: int) -> None:
 @shared_task
 def refunds_resume_stuck() -> None:
     """Safety net: re-queue refunds still pending after a while (lost publish, dead worker)."""
-    cutoff = timezone.now() - timedelta(seconds=60)
+    cutoff = timezone.now() - timedelta(seconds=settings.REFUND_RESUME_AFTER_SECONDS)
     stuck = Refund.objects.filter(status=Refund.Status.PENDING, created_at__lt=cutoff)
     for refund_id in stuck.values_list("pk", flat=True)[:500]:
         publish(refund_execute_task, refund_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def refunds_execute_task(refund_ids: list[int]) -> None:
+    """A batch of refunds (the gift expiry sweep queues hundreds at once).
+
+    One that times out is handed to the single-refund task, which retries with backoff.
+    """
+    for refund_id in refund_ids:
+        try:
+            services.refund_execute(refund_id=refund_id)
+        except GatewayTimeout:
+            publish(refund_execute_task, refund_id)

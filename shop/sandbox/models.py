@@ -17,6 +17,9 @@ class SandboxMode(models.Model):
         _("notify before the shopper's browser returns"), default=False
     )
     fail_refunds = models.BooleanField(_("fail every refund"), default=False)
+    refund_delay_ms = models.PositiveIntegerField(
+        _("answer refunds this many milliseconds after recording them"), default=0
+    )
 
     class Meta:
         verbose_name = _("sandbox failure modes")

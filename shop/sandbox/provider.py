@@ -9,6 +9,7 @@ failed refunds.
 
 import json
 import secrets
+import time
 import urllib.error
 import urllib.request
 from decimal import Decimal
@@ -133,6 +134,8 @@ def refund_create(
                 "amount": str(amount),
             },
         )
+    if mode.refund_delay_ms:  # the refund is on the provider's books; the answer is slow
+        time.sleep(mode.refund_delay_ms / 1000)
     _maybe_time_out(mode)
     return refund
 

@@ -68,7 +68,7 @@ def _log_in(page: Page, user: User) -> None:
     page.get_by_label("Email").fill(user.email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("link", name="My account")).to_be_visible()
+    expect(page.get_by_role("link", name="Account", exact=True)).to_be_visible()
 
 
 def _add_to_cart(page: Page, sku: Sku, quantity: int) -> None:

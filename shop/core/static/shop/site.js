@@ -20,3 +20,18 @@
     select.addEventListener("change", function () { select.form.submit(); });
   });
 })();
+// Copy buttons (the gift link): progressive, the input stays selectable without JS.
+document.querySelectorAll("[data-copy]").forEach(function (button) {
+  button.addEventListener("click", function () {
+    var input = document.querySelector(button.dataset.copy);
+    if (!input) return;
+    var done = function () { button.textContent = button.dataset.copied || "Copied"; };
+    if (navigator.clipboard) {
+      navigator.clipboard.writeText(input.value).then(done, function () { input.select(); });
+    } else {
+      input.select();
+      document.execCommand("copy");
+      done();
+    }
+  });
+});

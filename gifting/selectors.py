@@ -1,0 +1,111 @@
+"""Reads for gifts. Sender-facing reads never include a recipient's address or phone."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from merchants.models import Merchant
+from shop.catalogue.models import Product, Sku
+from shop.core.privacy import mask_name
+
+from . import tokens
+from .models import Gift, GiftClaim, GiftEvent
+
+
+def product_is_giftable(product: Product) -> bool:
+    """Listed, of an active merchant, and in a giftable category (and parent category)."""
+    category = product.category
+    return (
+        product.status == Product.Status.LISTED
+        and product.merchant.status == Merchant.Status.ACTIVE
+        and category.giftable
+        and (category.parent is None or category.parent.giftable)
+    )
+
+
+def giftable_skus(product: Product, skus: list[Sku]) -> list[Sku]:
+    """The SKUs that may be sent as a gift: on sale and within the unit price limit."""
+    if not product_is_giftable(product):
+        return []
+    return [s for s in skus if s.is_active and s.price <= settings.GIFT_MAX_UNIT_PRICE]
+
+
+def gift_by_token(token: str) -> Gift | None:
+    if not token or len(token) > 100:
+        return None
+    return (
+        Gift.objects.select_related("sku__product__merchant", "sku__stock")
+        .filter(token_hash=tokens.token_hash(token))
+        .exclude(status__in=[Gift.Status.PENDING_PAYMENT, Gift.Status.ABANDONED])
+        .first()
+    )
+
+
+def gift_variants(gift: Gift) -> list[Sku]:
+    """What a recipient may pick: the gift's SKU, or any on-sale SKU of the product priced
+    at most what was paid (only when the sender allowed a choice)."""
+    if not gift.allow_variant_choice:
+        return [gift.sku]
+    return list(
+        Sku.objects.filter(
+            product_id=gift.sku.product_id, is_active=True, price__lte=gift.unit_price
+        )
+        .select_related("stock")
+        .order_by("position", "pk")
+    )
+
+
+def gifts_sent(*, user: object) -> QuerySet[Gift]:
+    return Gift.objects.filter(sender=user).select_related("sku__product").order_by("-created_at")
+
+
+def gift_for_sender(*, user: object, pk: int) -> Gift:
+    queryset = Gift.objects.select_related("sku__product", "payment").prefetch_related(
+        Prefetch("events", queryset=GiftEvent.objects.order_by("created_at", "pk")),
+        Prefetch(
+            "claims", queryset=GiftClaim.objects.select_related("order").order_by("claimed_at")
+        ),
+    )
+    return get_object_or_404(queryset, sender=user, pk=pk)
+
+
+@dataclass(frozen=True)
+class ClaimSeenBySender:
+    """What the sender may know about a recipient: a masked name, the city, the parcel."""
+
+    name: str
+    city: str
+    claimed_at: object
+    order_status: str
+    order_status_display: str
+
+
+def claims_for_sender(gift: Gift) -> list[ClaimSeenBySender]:
+    return [
+        ClaimSeenBySender(
+            name=mask_name(c.recipient_name),
+            city=c.city,
+            claimed_at=c.claimed_at,
+            order_status=c.order.status,
+            order_status_display=c.order.get_status_display(),
+        )
+        for c in gift.claims.all()
+    ]
+
+
+def gifts_received(*, user: object) -> QuerySet[GiftClaim]:
+    return (
+        GiftClaim.objects.filter(user=user)
+        .select_related("gift", "sku__product", "order")
+        .order_by("-claimed_at")
+    )
+
+
+def claims_by_ids(*, gift: Gift, ids: list[int]) -> list[GiftClaim]:
+    return list(GiftClaim.objects.filter(gift=gift, pk__in=ids).select_related("order", "sku"))
+
+
+def sent_gift_for_payment(*, user: object, reference: str) -> Gift:
+    return get_object_or_404(Gift, sender=user, payment__reference=reference)

@@ -1,0 +1,409 @@
+"""Writes for gifts: send, pay, claim, decline, cancel, expire, remind, refund.
+
+Money and stock follow the gift's state, never the other way round: every path that
+closes a live gift (decline, cancel, expire) first wins the compare-and-set in
+`gifting.state`, then releases the unclaimed units' stock and refunds them under one
+idempotency key per gift (`gift-<id>-unclaimed`). Since only one path can win, and the
+key is the same whichever wins, a gift is refunded once.
+"""
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from shop.catalogue.models import Sku, StockRecord
+from shop.core.tasks import publish
+from shop.orders import services as orders
+from shop.payments import services as payments
+from shop.payments.models import Payment, Refund
+
+from . import selectors, state, tokens
+from .models import MAX_UNITS, MESSAGE_MAX_LENGTH, Gift, GiftClaim, GiftEvent
+
+logger = logging.getLogger(__name__)
+S = Gift.Status
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class GiftError(Exception):
+    """A gift action that cannot happen; the message is for the person who tried."""
+
+
+def refund_key(gift: Gift) -> str:
+    return f"gift-{gift.pk}-unclaimed"
+
+
+def _event(gift_id: int, kind: str, note: str = "") -> None:
+    GiftEvent.objects.create(gift_id=gift_id, kind=kind, note=note)
+
+
+# --- Sending ---------------------------------------------------------------------------
+
+
+def gift_create(
+    *,
+    sender: object | None,
+    sku_id: int,
+    quantity: int,
+    message: str,
+    sender_name: str,
+    allow_variant_choice: bool,
+    language: str,
+) -> Gift:
+    """Create the gift, reserve its units' stock and open its payment, all or nothing."""
+    sku = (
+        Sku.objects.select_related("product__category__parent", "product__merchant")
+        .filter(pk=sku_id, is_active=True)
+        .first()
+    )
+    if sku is None or not selectors.product_is_giftable(sku.product):
+        raise GiftError(_("This item cannot be sent as a gift."))
+    if sku.price > settings.GIFT_MAX_UNIT_PRICE:
+        raise GiftError(
+            _("Gifts can cost at most %(price)s each.")
+            % {"price": f"¥{settings.GIFT_MAX_UNIT_PRICE}"}
+        )
+    if not 1 <= quantity <= MAX_UNITS:
+        raise GiftError(_("Send between 1 and %(max)d units.") % {"max": MAX_UNITS})
+    message = _CONTROL.sub("", message or "").strip()
+    if len(message) > MESSAGE_MAX_LENGTH:
+        raise GiftError(
+            _("The message can have at most %(max)d characters.") % {"max": MESSAGE_MAX_LENGTH}
+        )
+    sender_name = _CONTROL.sub("", sender_name or "").strip()
+    if not sender_name:
+        raise GiftError(_("Say who the gift is from."))
+    amount = sku.price * quantity
+    with transaction.atomic():
+        if not orders.stock_reserve(sku_id=sku.pk, quantity=quantity):
+            raise GiftError(_("Sorry, there are not enough of this item left."))
+        payment = payments.payment_create(
+            purpose=Payment.Purpose.GIFT,
+            amount=amount,
+            user=sender,
+            description=_("Gift: %(title)s") % {"title": sku.product.title},
+        )
+        salt = tokens.new_salt()
+        gift = Gift.objects.create(
+            sender=sender,
+            sku=sku,
+            quantity=quantity,
+            unit_price=sku.price,
+            amount=amount,
+            message=message,
+            sender_name=sender_name[:30],
+            allow_variant_choice=allow_variant_choice,
+            token_salt=salt,
+            token_hash=tokens.token_hash(tokens.token_for(salt)),
+            payment=payment,
+            language=language,
+        )
+        _event(gift.pk, GiftEvent.Kind.CREATED)
+    return gift
+
+
+def gift_payment_succeeded(payment: Payment) -> None:
+    """Payment handler: the link goes live for the accept window.
+
+    If the payment arrives after the gift was abandoned (not paid in time, stock released),
+    the money goes straight back.
+    """
+    gift = Gift.objects.filter(payment=payment).first()
+    if gift is None:  # a retried gift's old payment succeeding late: give it all back
+        payments.refund_create(
+            payment=payment,
+            amount=payment.amount,
+            subject=f"payment:{payment.pk}",
+            idempotency_key=f"orphan-{payment.reference}",
+            reason="Paid after the gift moved to another payment",
+        )
+        return
+    expires_at = timezone.now() + timedelta(seconds=settings.GIFT_ACCEPT_WINDOW_SECONDS)
+    if state.mark_paid(gift.pk, expires_at=expires_at):
+        _event(gift.pk, GiftEvent.Kind.PAID)
+        return
+    logger.warning("Payment %s arrived for %s gift %s", payment.reference, gift.status, gift.pk)
+    payments.refund_create(
+        payment=payment,
+        amount=payment.amount,
+        subject=f"gift:{gift.pk}",
+        subject_limit=gift.amount,
+        idempotency_key=refund_key(gift),
+        reason="Paid after the gift was abandoned",
+    )
+
+
+def gifts_abandon_unpaid() -> int:
+    """Gifts not paid within ORDER_PAYMENT_TIMEOUT_SECONDS give their stock back."""
+    cutoff = timezone.now() - timedelta(seconds=settings.ORDER_PAYMENT_TIMEOUT_SECONDS)
+    done = 0
+    for gift in Gift.objects.filter(status=S.PENDING_PAYMENT, created_at__lt=cutoff)[:500]:
+        with transaction.atomic():
+            if state.abandon(gift.pk):
+                orders.stock_release(sku_id=gift.sku_id, quantity=gift.quantity)
+                _event(gift.pk, GiftEvent.Kind.ABANDONED)
+                done += 1
+    return done
+
+
+# --- Claiming --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipient:
+    recipient_name: str
+    phone: str
+    province: str
+    city: str
+    district: str
+    street: str
+    postcode: str = ""
+
+
+def _closed_message(gift: Gift) -> str:
+    return {
+        S.ACCEPTED: _("This gift has already been accepted."),
+        S.DECLINED: _("This gift was declined."),
+        S.CANCELLED: _("The sender cancelled this gift."),
+        S.EXPIRED: _("This gift expired: it was not accepted in time."),
+    }.get(gift.status, _("This gift is not available."))
+
+
+def gift_claim(
+    *, gift: Gift, recipient: Recipient, sku_id: int | None, user: object | None
+) -> GiftClaim:
+    """Accept one unit: the chosen variant ships to the recipient's address.
+
+    One transaction: the unit (compare-and-set), the variant's stock, the merchant's
+    order and the claim row. Any refusal leaves nothing behind.
+    """
+    if user is not None and gift.sender_id is not None and user.pk == gift.sender_id:
+        raise GiftError(_("You cannot accept a gift you sent."))
+    sku = _claimable_sku(gift, sku_id)
+    with transaction.atomic():
+        if not state.claim_unit(gift.pk):
+            gift.refresh_from_db()
+            if gift.status == S.AWAITING_RECIPIENT and gift.expires_at <= timezone.now():
+                raise GiftError(_("This gift expired: it was not accepted in time."))
+            raise GiftError(_closed_message(gift))
+        if sku.pk != gift.sku_id:
+            # Lock both stock rows in SKU order, so opposite swaps cannot deadlock.
+            list(
+                StockRecord.objects.select_for_update()
+                .filter(sku_id__in=[sku.pk, gift.sku_id])
+                .order_by("sku_id")
+            )
+            if not orders.stock_reserve(sku_id=sku.pk, quantity=1):
+                raise GiftError(_("Sorry, that variant just sold out. Please choose another."))
+            orders.stock_release(sku_id=gift.sku_id, quantity=1)
+        order = orders.order_create_paid(
+            user=user,
+            payment=gift.payment,
+            sku=sku,
+            unit_price=gift.unit_price,
+            address=recipient.__dict__,
+            language=gift.language,
+            note=gettext_noop("Gift accepted"),
+        )
+        try:
+            with transaction.atomic():
+                claim = GiftClaim.objects.create(
+                    gift=gift, user=user, sku=sku, order=order, **recipient.__dict__
+                )
+        except IntegrityError as error:
+            raise GiftError(_("This phone number has already accepted this gift.")) from error
+        _event(gift.pk, GiftEvent.Kind.ACCEPTED)
+    gift.refresh_from_db()
+    return claim
+
+
+def _claimable_sku(gift: Gift, sku_id: int | None) -> Sku:
+    if sku_id is None or sku_id == gift.sku_id:
+        return gift.sku
+    if not gift.allow_variant_choice:
+        raise GiftError(_("This gift's variant cannot be changed."))
+    sku = Sku.objects.filter(
+        pk=sku_id, product_id=gift.sku.product_id, is_active=True, price__lte=gift.unit_price
+    ).first()
+    if sku is None:
+        raise GiftError(_("Choose one of the variants offered."))
+    return sku
+
+
+# --- Closing a live gift ----------------------------------------------------------------
+
+
+def _close(gift: Gift, target: str, kind: str, *, require_unclaimed: bool = False) -> bool:
+    """Win the compare-and-set, then give back stock and money for the unclaimed units."""
+    with transaction.atomic():
+        if not state.finish(gift.pk, target, require_unclaimed=require_unclaimed):
+            return False
+        gift.refresh_from_db()
+        if gift.units_left:
+            orders.stock_release(sku_id=gift.sku_id, quantity=gift.units_left)
+            _refund_unclaimed(gift)
+        _event(gift.pk, kind)
+    return True
+
+
+def _refund_unclaimed(gift: Gift) -> Refund:
+    return payments.refund_create(
+        payment=gift.payment,
+        amount=gift.unit_price * gift.units_left,
+        subject=f"gift:{gift.pk}",
+        subject_limit=gift.amount,
+        idempotency_key=refund_key(gift),
+        reason=f"{gift.units_left} unclaimed",
+    )
+
+
+def gift_decline(*, gift: Gift, user: object | None = None) -> None:
+    """The recipient says no, thanks: a one-person gift is refunded at once.
+
+    For a group gift a decline takes nothing: the units stay for the others.
+    """
+    if user is not None and user.pk == gift.sender_id:
+        raise GiftError(_("You cannot decline a gift you sent."))
+    if gift.is_group:
+        return
+    if not _close(gift, S.DECLINED, GiftEvent.Kind.DECLINED, require_unclaimed=True):
+        gift.refresh_from_db()
+        raise GiftError(_closed_message(gift))
+
+
+def gift_cancel(*, gift: Gift) -> None:
+    """The sender takes back a gift not (fully) accepted; unclaimed units are refunded."""
+    if not _close(gift, S.CANCELLED, GiftEvent.Kind.CANCELLED):
+        gift.refresh_from_db()
+        raise GiftError(_closed_message(gift))
+
+
+def gift_expire(*, gift: Gift) -> bool:
+    return _close(gift, S.EXPIRED, GiftEvent.Kind.EXPIRED)
+
+
+def gifts_expire_due(*, batch: int = 500) -> int:
+    """The beat sweep: expire every live gift past its deadline, in batches.
+
+    Due rows are locked with SKIP LOCKED, so several workers share the work without
+    waiting on each other, and a claim holding a row's lock is simply skipped this round
+    (the claim's own deadline check stops it if it is late). Each batch costs a fixed
+    number of statements: stock is released per SKU, refunds and events are bulk-inserted.
+    Refunds are then executed by tasks; the stuck-refund sweep covers a lost publish.
+    """
+    total = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                Gift.objects.select_for_update(skip_locked=True)
+                .filter(status=S.AWAITING_RECIPIENT, expires_at__lte=timezone.now())
+                .order_by("expires_at")
+                .values(
+                    "pk",
+                    "sku_id",
+                    "quantity",
+                    "units_claimed",
+                    "unit_price",
+                    "amount",
+                    "payment_id",
+                )[:batch]
+            )
+            if not due:
+                return total
+            state.expire_locked([g["pk"] for g in due])
+            released: dict[int, int] = {}
+            refunds = []
+            for g in due:
+                left = g["quantity"] - g["units_claimed"]
+                if left:
+                    released[g["sku_id"]] = released.get(g["sku_id"], 0) + left
+                    refunds.append(
+                        Refund(
+                            payment_id=g["payment_id"],
+                            amount=g["unit_price"] * left,
+                            subject=f"gift:{g['pk']}",
+                            idempotency_key=f"gift-{g['pk']}-unclaimed",
+                            reason=f"{left} unclaimed",
+                        )
+                    )
+            for sku_id, quantity in sorted(released.items()):  # SKU order: no deadlocks
+                orders.stock_release(sku_id=sku_id, quantity=quantity)
+            created = Refund.objects.bulk_create(refunds, ignore_conflicts=False)
+            GiftEvent.objects.bulk_create(
+                GiftEvent(gift_id=g["pk"], kind=GiftEvent.Kind.EXPIRED) for g in due
+            )
+            refund_ids = [r.pk for r in created]
+            transaction.on_commit(lambda ids=refund_ids: _publish_refunds(ids))
+        total += len(due)
+        if len(due) < batch:
+            return total
+
+
+def _publish_refunds(refund_ids: list[int]) -> None:
+    from shop.payments.tasks import refunds_execute_task
+
+    for start in range(0, len(refund_ids), 100):
+        publish(refunds_execute_task, refund_ids[start : start + 100])
+
+
+def gift_refund_succeeded(gift_id: str, refund: Refund) -> None:
+    """Refund handler: record the money back on the gift and tell the sender."""
+    from .tasks import send_gift_refunded_task
+
+    Gift.objects.filter(pk=int(gift_id)).update(
+        refunded_amount=F("refunded_amount") + refund.amount
+    )
+    _event(int(gift_id), GiftEvent.Kind.REFUNDED, f"¥{refund.amount}")
+    transaction.on_commit(lambda: publish(send_gift_refunded_task, int(gift_id), refund.pk))
+
+
+def gifts_send_reminders() -> int:
+    """Remind senders, once, that a gift is about to expire (so they share the link again)."""
+    from .tasks import send_gift_reminder_task
+
+    now = timezone.now()
+    due = Gift.objects.filter(
+        status=S.AWAITING_RECIPIENT,
+        reminder_sent_at__isnull=True,
+        expires_at__gt=now,
+        expires_at__lte=now + timedelta(seconds=settings.GIFT_REMINDER_BEFORE_SECONDS),
+    ).values_list("pk", flat=True)[:500]
+    sent = 0
+    for gift_id in due:
+        with transaction.atomic():
+            won = Gift.objects.filter(pk=gift_id, reminder_sent_at__isnull=True).update(
+                reminder_sent_at=now
+            )
+            if won:
+                _event(gift_id, GiftEvent.Kind.REMINDED)
+                transaction.on_commit(lambda pk=gift_id: publish(send_gift_reminder_task, pk))
+                sent += 1
+    return sent
+
+
+def gift_payment_retry(*, gift: Gift) -> Payment:
+    """A declined payment cannot be confirmed again: give the unpaid gift a fresh one."""
+    if gift.payment.status != Payment.Status.FAILED:
+        return gift.payment
+    with transaction.atomic():
+        retry = payments.payment_create(
+            purpose=Payment.Purpose.GIFT,
+            amount=gift.amount,
+            user=gift.sender,
+            description=gift.payment.description,
+        )
+        moved = Gift.objects.filter(
+            pk=gift.pk, status=S.PENDING_PAYMENT, payment_id=gift.payment_id
+        ).update(payment=retry)
+        if not moved:
+            raise GiftError(_("This gift can no longer be paid."))
+    gift.refresh_from_db()
+    return retry

@@ -1,0 +1,225 @@
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from shop.catalogue import selectors as catalogue
+from shop.core import throttle
+from shop.payments import services as payments
+from shop.payments.gateway import GatewayError
+
+from . import selectors, services, tokens
+from .forms import ClaimForm, SendGiftForm
+from .models import Gift
+from .services import GiftError, Recipient
+
+CLAIMS_SESSION_KEY = "gift_claims"
+
+
+@login_required
+def send(request: HttpRequest, pk: int) -> HttpResponse:
+    """ "Send as a gift": pick the variant, how many people, a message, then pay."""
+    product = catalogue.product_detail(pk=pk)
+    skus = selectors.giftable_skus(product, product.skus_on_sale)
+    if not skus:
+        raise Http404("Not giftable")
+    initial = {"sender_name": request.user.get_short_name(), "sku": skus[0].pk}
+    form = SendGiftForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            gift = services.gift_create(
+                sender=request.user,
+                sku_id=data["sku"] if data["sku"] in {s.pk for s in product.skus_on_sale} else 0,
+                quantity=data["quantity"],
+                message=data["message"],
+                sender_name=data["sender_name"],
+                allow_variant_choice=data["allow_variant_choice"],
+                language=get_language(),
+            )
+        except GiftError as error:
+            form.add_error(None, str(error))
+        else:
+            return _start_payment(request, gift)
+    chosen = str(form["sku"].value() or skus[0].pk)
+    return render(
+        request,
+        "gifting/send.html",
+        {
+            "product": product,
+            "skus": skus,
+            "form": form,
+            "chosen": chosen,
+            "accept_window": accept_window_text(),
+        },
+    )
+
+
+def accept_window_text() -> str:
+    """GIFT_ACCEPT_WINDOW_SECONDS as people say it: "24 hours", "90 minutes"."""
+    seconds = settings.GIFT_ACCEPT_WINDOW_SECONDS
+    if seconds % 3600 == 0:
+        hours = seconds // 3600
+        return ngettext("%(count)d hour", "%(count)d hours", hours) % {"count": hours}
+    minutes = max(1, seconds // 60)
+    return ngettext("%(count)d minute", "%(count)d minutes", minutes) % {"count": minutes}
+
+
+def _start_payment(request: HttpRequest, gift: Gift) -> HttpResponse:
+    return_url = request.build_absolute_uri(reverse("gifting:sent_detail", args=[gift.pk]))
+    try:
+        return redirect(payments.payment_start(payment=gift.payment, return_url=return_url))
+    except GatewayError:
+        messages.error(request, _("The payment service did not answer. Try paying again."))
+        return redirect("gifting:sent_detail", pk=gift.pk)
+
+
+@login_required
+def sent_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "gifting/sent_list.html", {"gifts": selectors.gifts_sent(user=request.user)}
+    )
+
+
+@login_required
+def sent_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The sender's page: share link and QR code while live, then the gift's timeline."""
+    gift = selectors.gift_for_sender(user=request.user, pk=pk)
+    context = {"gift": gift, "claims": selectors.claims_for_sender(gift)}
+    if gift.status == Gift.Status.AWAITING_RECIPIENT:
+        link = settings.SITE_URL + reverse(
+            "gifting:claim", args=[tokens.token_for(gift.token_salt)]
+        )
+        qr = segno.make(link, error="m").svg_inline(scale=4, dark="#1f2328", light="#ffffff")
+        context.update(claim_url=link, qr_svg=mark_safe(qr))
+    return render(request, "gifting/sent_detail.html", context)
+
+
+@login_required
+@require_POST
+def pay(request: HttpRequest, pk: int) -> HttpResponse:
+    gift = selectors.gift_for_sender(user=request.user, pk=pk)
+    if gift.status != Gift.Status.PENDING_PAYMENT:
+        return redirect("gifting:sent_detail", pk=pk)
+    try:
+        services.gift_payment_retry(gift=gift)
+    except GiftError as error:
+        messages.error(request, str(error))
+        return redirect("gifting:sent_detail", pk=pk)
+    gift.refresh_from_db()
+    return _start_payment(request, gift)
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    gift = selectors.gift_for_sender(user=request.user, pk=pk)
+    try:
+        services.gift_cancel(gift=gift)
+        messages.success(request, _("The gift was cancelled; the money is on its way back."))
+    except GiftError as error:
+        messages.error(request, str(error))
+    return redirect("gifting:sent_detail", pk=pk)
+
+
+@login_required
+def received(request: HttpRequest) -> HttpResponse:
+    claims = selectors.gifts_received(user=request.user)
+    return render(request, "gifting/received.html", {"claims": claims})
+
+
+def _client(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+def claim(request: HttpRequest, token: str) -> HttpResponse:
+    """The recipient's page. No account needed; the link is the key, and single-use."""
+    client = _client(request)
+    if throttle.is_blocked("gift-claim", client, limit=settings.GIFT_CLAIM_MISS_LIMIT):
+        response = render(request, "gifting/claim_throttled.html", status=429)
+        response["Retry-After"] = str(settings.GIFT_CLAIM_MISS_WINDOW_SECONDS)
+        return _no_referrer(response)
+    gift = selectors.gift_by_token(token)
+    if gift is None:
+        throttle.record_miss("gift-claim", client, window=settings.GIFT_CLAIM_MISS_WINDOW_SECONDS)
+        return _no_referrer(render(request, "gifting/claim_invalid.html", status=404))
+
+    mine = _claims_of_this_visitor(request, gift)
+    is_sender = request.user.is_authenticated and request.user.pk == gift.sender_id
+    variants = selectors.gift_variants(gift)
+    form = ClaimForm(
+        request.POST if request.method == "POST" else None, initial={"sku": gift.sku_id}
+    )
+    if request.method == "POST" and not mine and not is_sender:
+        if request.POST.get("action") == "decline":
+            return _decline(request, gift, token)
+        if form.is_valid():
+            try:
+                made = services.gift_claim(
+                    gift=gift,
+                    recipient=Recipient(
+                        **{k: v for k, v in form.cleaned_data.items() if k != "sku"}
+                    ),
+                    sku_id=form.cleaned_data.get("sku"),
+                    user=request.user if request.user.is_authenticated else None,
+                )
+            except GiftError as error:
+                form.add_error(None, str(error))
+            else:
+                seen = request.session.get(CLAIMS_SESSION_KEY, {})
+                seen.setdefault(str(gift.pk), []).append(made.pk)
+                request.session[CLAIMS_SESSION_KEY] = seen
+                messages.success(request, _("Accepted! The shop will send it to you."))
+                return redirect("gifting:claim", token=token)
+        gift.refresh_from_db()
+    context = {
+        "gift": gift,
+        "product": gift.sku.product,
+        "cover": gift.sku.product.images.first(),
+        "variants": variants,
+        "form": form,
+        "mine": mine,
+        "is_sender": is_sender,
+        "chosen": str(form["sku"].value() or gift.sku_id),
+    }
+    return _no_referrer(render(request, "gifting/claim.html", context))
+
+
+def _decline(request: HttpRequest, gift: Gift, token: str) -> HttpResponse:
+    try:
+        services.gift_decline(
+            gift=gift, user=request.user if request.user.is_authenticated else None
+        )
+        if gift.is_group:
+            messages.info(request, _("No problem: you did not take one. The others still can."))
+        else:
+            messages.info(request, _("You declined the gift. The sender gets their money back."))
+    except GiftError as error:
+        messages.error(request, str(error))
+    return redirect("gifting:claim", token=token)
+
+
+def _claims_of_this_visitor(request: HttpRequest, gift: Gift) -> list:
+    ids = request.session.get(CLAIMS_SESSION_KEY, {}).get(str(gift.pk), [])
+    claims = selectors.claims_by_ids(gift=gift, ids=ids) if ids else []
+    if not claims and request.user.is_authenticated:
+        claims = list(gift.claims.filter(user=request.user).select_related("order", "sku"))
+    return claims
+
+
+def _no_referrer(response: HttpResponse) -> HttpResponse:
+    """The token is in the URL: never send it on to another site.
+
+    `same-origin`, not `no-referrer`: with no-referrer browsers send `Origin: null` on the
+    page's own form posts, which Django's CSRF check rightly refuses.
+    """
+    response["Referrer-Policy"] = "same-origin"
+    response["Cache-Control"] = "no-store"
+    return response
