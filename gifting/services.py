@@ -354,15 +354,24 @@ def _publish_refunds(refund_ids: list[int]) -> None:
         publish(refunds_execute_task, refund_ids[start : start + 100])
 
 
-def gift_refund_succeeded(gift_id: str, refund: Refund) -> None:
-    """Refund handler: record the money back on the gift and tell the sender."""
-    from .tasks import send_gift_refunded_task
+def gifts_refunds_succeeded(refunds: list[Refund]) -> None:
+    """Refund handler (in the settling transaction): the money is back on each gift.
 
-    Gift.objects.filter(pk=int(gift_id)).update(
-        refunded_amount=F("refunded_amount") + refund.amount
+    Built for the expiry sweep's batches: one UPDATE per gift, one insert for all the
+    events, and one email task for the whole batch.
+    """
+    from .tasks import send_gifts_refunded_task
+
+    pairs = []
+    for refund in refunds:
+        gift_id = int(refund.subject.partition(":")[2])
+        Gift.objects.filter(pk=gift_id).update(refunded_amount=F("refunded_amount") + refund.amount)
+        pairs.append((gift_id, refund.pk))
+    GiftEvent.objects.bulk_create(
+        GiftEvent(gift_id=gift_id, kind=GiftEvent.Kind.REFUNDED, note=f"¥{refund.amount}")
+        for (gift_id, _), refund in zip(pairs, refunds, strict=True)
     )
-    _event(int(gift_id), GiftEvent.Kind.REFUNDED, f"¥{refund.amount}")
-    transaction.on_commit(lambda: publish(send_gift_refunded_task, int(gift_id), refund.pk))
+    transaction.on_commit(lambda: publish(send_gifts_refunded_task, pairs))
 
 
 def gifts_send_reminders() -> int:

@@ -56,5 +56,8 @@ def send_gift_reminder_task(gift_id: int) -> None:
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
-def send_gift_refunded_task(gift_id: int, refund_id: int) -> None:
-    _mail_sender(_gift(gift_id), "gift_refunded", {"refund": Refund.objects.get(pk=refund_id)})
+def send_gifts_refunded_task(pairs: list[tuple[int, int]]) -> None:
+    """Tell each sender their gift's money is back (a batch from one settling)."""
+    refunds = Refund.objects.in_bulk([refund_id for _, refund_id in pairs])
+    for gift_id, refund_id in pairs:
+        _mail_sender(_gift(gift_id), "gift_refunded", {"refund": refunds[refund_id]})

@@ -269,15 +269,17 @@ def refund_request_refuse(*, request: RefundRequest, note: str) -> None:
         )
 
 
-def order_refund_succeeded(order_id: str, refund: Refund) -> None:
-    """Refund handler (in the settling transaction): record the money on the order."""
+def orders_refunds_succeeded(refunds: list[Refund]) -> None:
+    """Refund handler (in the settling transaction): record the money on each order."""
     from .tasks import send_refund_email_task
 
-    note = f"¥{refund.amount}"
-    if not state.record_refund(int(order_id), refund.amount, note=note):
-        # A cancelled order refunded for a late payment: its total never counted as paid.
-        OrderEvent.objects.create(order_id=int(order_id), kind=OrderEvent.Kind.REFUNDED, note=note)
-    transaction.on_commit(lambda: publish(send_refund_email_task, refund.pk))
+    for refund in refunds:
+        order_id = int(refund.subject.partition(":")[2])
+        note = f"¥{refund.amount}"
+        if not state.record_refund(order_id, refund.amount, note=note):
+            # A cancelled order refunded for a late payment: it never counted as paid.
+            OrderEvent.objects.create(order_id=order_id, kind=OrderEvent.Kind.REFUNDED, note=note)
+        transaction.on_commit(lambda pk=refund.pk: publish(send_refund_email_task, pk))
 
 
 def orders_payment_retry(*, payment: Payment) -> Payment:

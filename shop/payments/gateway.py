@@ -58,6 +58,13 @@ class RefundResult:
 
 
 @dataclass(frozen=True)
+class RefundRequest:
+    payment_reference: str
+    idempotency_key: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
 class ProviderRecord:
     """A payment or refund as the provider's books have it (for reconciliation)."""
 
@@ -95,6 +102,34 @@ class PaymentGateway(Protocol):
 
     def records(self) -> Iterable[ProviderRecord]:
         """Every payment and refund the provider holds for this shop."""
+
+
+def refund_many(
+    gateway: PaymentGateway, requests: list[RefundRequest], notify_url: str
+) -> list[RefundResult | GatewayError]:
+    """The gateway's batch refund if it has one, else one call per refund.
+
+    An adapter may offer `refund_many(requests=…, notify_url=…)`: several refunds in one
+    round trip, one answer (a RefundResult or a GatewayError) each, in order; it raises
+    GatewayTimeout when the whole call's outcome is unknown. Without it, a timeout on
+    one call is that refund's answer and the others go ahead.
+    """
+    if hasattr(gateway, "refund_many"):
+        return gateway.refund_many(requests=requests, notify_url=notify_url)
+    answers: list[RefundResult | GatewayError] = []
+    for request in requests:
+        try:
+            answers.append(
+                gateway.refund(
+                    payment_reference=request.payment_reference,
+                    idempotency_key=request.idempotency_key,
+                    amount=request.amount,
+                    notify_url=notify_url,
+                )
+            )
+        except GatewayError as error:
+            answers.append(error)
+    return answers
 
 
 def get_gateway() -> PaymentGateway:

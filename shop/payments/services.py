@@ -11,6 +11,7 @@
 
 import logging
 import secrets
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -23,7 +24,14 @@ from django.utils.translation import gettext as _
 
 from shop.core.tasks import publish
 
-from .gateway import GatewayError, GatewayTimeout, Notification, get_gateway
+from .gateway import (
+    GatewayError,
+    GatewayTimeout,
+    Notification,
+    RefundRequest,
+    get_gateway,
+    refund_many,
+)
 from .models import Payment, PaymentNotification, Refund
 from .selectors import OPEN_OR_DONE
 
@@ -34,10 +42,11 @@ PAYMENT_SUCCEEDED_HANDLERS = {
     Payment.Purpose.ORDERS: "shop.orders.services.orders_payment_succeeded",
     Payment.Purpose.GIFT: "gifting.services.gift_payment_succeeded",
 }
-# subject type ("order" of "order:12") → handler(subject_id, refund) run when money is back.
+# subject type ("order" of "order:12") → handler(refunds) run, in the settling
+# transaction, with the refunds of that type that just succeeded.
 REFUND_SUCCEEDED_HANDLERS = {
-    "order": "shop.orders.services.order_refund_succeeded",
-    "gift": "gifting.services.gift_refund_succeeded",
+    "order": "shop.orders.services.orders_refunds_succeeded",
+    "gift": "gifting.services.gifts_refunds_succeeded",
 }
 
 
@@ -183,56 +192,109 @@ def refund_create(
 
 
 def refund_execute(*, refund_id: int) -> Refund:
-    """Ask the provider for a pending refund, with its fixed idempotency key.
+    """Ask the provider for one pending refund (see `refunds_execute`).
 
-    Safe to run any number of times: a settled refund is left alone, and the provider
-    refunds a key once. GatewayTimeout propagates so the task retries with backoff.
+    Raises GatewayTimeout when the provider did not answer, so the task retries.
     """
-    refund = Refund.objects.select_related("payment").get(pk=refund_id)
-    if refund.status != Refund.Status.PENDING:
-        return refund
-    Refund.objects.filter(pk=refund.pk).update(attempts=F("attempts") + 1)
-    try:
-        result = get_gateway().refund(
-            payment_reference=refund.payment.reference,
-            idempotency_key=refund.idempotency_key,
-            amount=refund.amount,
-            notify_url=notify_url(),
+    if refunds_execute(refund_ids=[refund_id]):
+        raise GatewayTimeout("The provider did not answer.")
+    return Refund.objects.get(pk=refund_id)
+
+
+def refunds_execute(*, refund_ids: list[int]) -> list[int]:
+    """Ask the provider for pending refunds, each with its fixed idempotency key.
+
+    Safe to run any number of times: settled refunds are skipped, the provider refunds a
+    key once, and settling is a compare-and-set. A batch costs a fixed number of
+    statements here (one provider round trip where the adapter batches). Returns the
+    ids whose outcome is unknown (timeouts), for the caller to retry.
+    """
+    refunds = list(
+        Refund.objects.filter(pk__in=refund_ids, status=Refund.Status.PENDING)
+        .select_related("payment")
+        .order_by("pk")
+    )
+    if not refunds:
+        return []
+    Refund.objects.filter(pk__in=[r.pk for r in refunds]).update(attempts=F("attempts") + 1)
+    requests = [
+        RefundRequest(
+            payment_reference=r.payment.reference,
+            idempotency_key=r.idempotency_key,
+            amount=r.amount,
         )
+        for r in refunds
+    ]
+    try:
+        answers = refund_many(get_gateway(), requests, notify_url())
     except GatewayTimeout:
-        raise
-    except GatewayError as error:
-        with transaction.atomic():
-            _refund_settle(refund, False, None, str(error))
-        return refund
-    if result.status != "pending":
-        with transaction.atomic():
-            _refund_settle(
-                refund,
-                result.status == "succeeded",
-                result.provider_reference,
-                result.failure_reason,
+        return [r.pk for r in refunds]
+    timed_out, outcomes = [], []
+    for refund, answer in zip(refunds, answers, strict=True):
+        if isinstance(answer, GatewayTimeout):
+            timed_out.append(refund.pk)
+        elif isinstance(answer, GatewayError):
+            outcomes.append(Outcome(refund, False, None, str(answer)))
+        elif answer.status != "pending":
+            succeeded = answer.status == "succeeded"
+            outcomes.append(
+                Outcome(refund, succeeded, answer.provider_reference, answer.failure_reason)
             )
-    refund.refresh_from_db()
-    return refund
+    with transaction.atomic():
+        _refunds_settle(outcomes)
+    return timed_out
+
+
+@dataclass(frozen=True)
+class Outcome:
+    refund: Refund
+    succeeded: bool
+    provider_reference: str | None
+    reason: str
 
 
 def _refund_settle(
     refund: Refund, succeeded: bool, provider_reference: str | None, reason: str
 ) -> None:
-    """Move a pending refund to its outcome once (compare-and-set); run the subject's handler."""
-    status = Refund.Status.SUCCEEDED if succeeded else Refund.Status.FAILED
-    changes: dict[str, object] = {"status": status, "completed_at": timezone.now()}
-    if provider_reference:
-        changes["provider_reference"] = provider_reference
-    if reason:
-        changes["failure_reason"] = reason[:200]
-    won = Refund.objects.filter(pk=refund.pk, status=Refund.Status.PENDING).update(**changes)
-    if won and succeeded:
-        kind, _, subject_id = refund.subject.partition(":")
+    _refunds_settle([Outcome(refund, succeeded, provider_reference, reason)])
+
+
+def _refunds_settle(outcomes: list[Outcome]) -> None:
+    """Move pending refunds to their outcomes once, then run each subject's handler.
+
+    The still-pending rows are locked (in id order) and only those are written, so a
+    refund settled meanwhile (by a notification, another worker) is left alone: the
+    compare-and-set, for a whole batch in two statements.
+    """
+    if not outcomes:
+        return
+    pending = set(
+        Refund.objects.select_for_update()
+        .filter(pk__in=[o.refund.pk for o in outcomes], status=Refund.Status.PENDING)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    now = timezone.now()
+    settled = []
+    for outcome in outcomes:
+        refund = outcome.refund
+        if refund.pk not in pending:
+            continue
+        refund.status = Refund.Status.SUCCEEDED if outcome.succeeded else Refund.Status.FAILED
+        refund.completed_at = now
+        refund.provider_reference = outcome.provider_reference or refund.provider_reference
+        refund.failure_reason = (outcome.reason or "")[:200]
+        settled.append(refund)
+        if not outcome.succeeded:
+            logger.error("Refund %s failed: %s", refund.idempotency_key, outcome.reason)
+    Refund.objects.bulk_update(
+        settled, ["status", "completed_at", "provider_reference", "failure_reason"]
+    )
+    by_kind: dict[str, list[Refund]] = {}
+    for refund in settled:
+        if refund.status == Refund.Status.SUCCEEDED:
+            by_kind.setdefault(refund.subject.partition(":")[0], []).append(refund)
+    for kind, refunds in by_kind.items():
         handler = REFUND_SUCCEEDED_HANDLERS.get(kind)
         if handler:
-            refund.refresh_from_db()
-            import_string(handler)(subject_id, refund)
-    elif won:
-        logger.error("Refund %s failed: %s", refund.idempotency_key, reason)
+            import_string(handler)(refunds)

@@ -30,18 +30,17 @@ def refunds_resume_stuck() -> None:
     """Safety net: re-queue refunds still pending after a while (lost publish, dead worker)."""
     cutoff = timezone.now() - timedelta(seconds=settings.REFUND_RESUME_AFTER_SECONDS)
     stuck = Refund.objects.filter(status=Refund.Status.PENDING, created_at__lt=cutoff)
-    for refund_id in stuck.values_list("pk", flat=True)[:500]:
-        publish(refund_execute_task, refund_id)
+    ids = list(stuck.order_by("pk").values_list("pk", flat=True)[:5000])
+    for start in range(0, len(ids), 100):
+        publish(refunds_execute_task, ids[start : start + 100])
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def refunds_execute_task(refund_ids: list[int]) -> None:
-    """A batch of refunds (the gift expiry sweep queues hundreds at once).
+    """A batch of refunds (the gift expiry sweep queues them 100 at a time).
 
-    One that times out is handed to the single-refund task, which retries with backoff.
+    Those whose outcome is unknown (timeouts) go to the single-refund task, which
+    retries each with backoff.
     """
-    for refund_id in refund_ids:
-        try:
-            services.refund_execute(refund_id=refund_id)
-        except GatewayTimeout:
-            publish(refund_execute_task, refund_id)
+    for refund_id in services.refunds_execute(refund_ids=refund_ids):
+        publish(refund_execute_task, refund_id)

@@ -95,52 +95,16 @@ def refund_create(
     *, merchant_reference: str, idempotency_key: str, amount: Decimal, notify_url: str
 ) -> SandboxRefund:
     """Refund once per idempotency key, never more than what was charged."""
-    mode = SandboxMode.current()
-    with transaction.atomic():
-        # Lock the charge before looking for the key, so two calls with one key serialise.
-        charge = (
-            SandboxCharge.objects.select_for_update()
-            .filter(merchant_reference=merchant_reference)
-            .first()
-        )
-        existing = SandboxRefund.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            if existing.amount != amount:
-                raise ProviderRefusal("This idempotency key was used for another amount.")
-            _maybe_time_out(mode)
-            return existing
-        if charge is None or charge.status != SandboxCharge.Status.SUCCEEDED:
-            raise ProviderRefusal("No successful charge with this reference.")
-        refunded = charge.refunds.filter(status=SandboxRefund.Status.SUCCEEDED).aggregate(
-            total=Sum("amount")
-        )["total"] or Decimal("0")
-        if amount > charge.amount - refunded:
-            raise ProviderRefusal("The refund exceeds what is left of the charge.")
-        failed = mode.fail_refunds
-        refund = SandboxRefund.objects.create(
-            id=_new_id("re"),
-            charge=charge,
-            idempotency_key=idempotency_key,
-            amount=amount,
-            status=SandboxRefund.Status.FAILED if failed else SandboxRefund.Status.SUCCEEDED,
-            failure_reason="The sandbox was told to fail refunds." if failed else "",
-        )
-        _notification_create(
-            url=notify_url,
-            event_type="refund.failed" if failed else "refund.succeeded",
-            data={
-                "reference": idempotency_key,
-                "provider_reference": refund.id,
-                "amount": str(amount),
-            },
-        )
-    if mode.refund_delay_ms:  # the refund is on the provider's books; the answer is slow
-        time.sleep(mode.refund_delay_ms / 1000)
-    _maybe_time_out(mode)
-    return refund
+    answer = refund_create_many(
+        requests=[(merchant_reference, idempotency_key, amount)], notify_url=notify_url
+    )[0]
+    if isinstance(answer, ProviderRefusal):
+        raise answer
+    return answer
 
 
-def _notification_create(*, url: str, event_type: str, data: dict) -> SandboxNotification:
+def _notification(*, url: str, event_type: str, data: dict) -> SandboxNotification:
+    """An unsaved notification: a signed JSON event the shop will receive."""
     event_id = _new_id("evt")
     body = json.dumps(
         {
@@ -150,11 +114,108 @@ def _notification_create(*, url: str, event_type: str, data: dict) -> SandboxNot
             "data": data,
         }
     )
-    notification = SandboxNotification.objects.create(id=event_id, url=url, body=body)
+    return SandboxNotification(id=event_id, url=url, body=body)
+
+
+def _notification_create(*, url: str, event_type: str, data: dict) -> SandboxNotification:
+    notification = _notification(url=url, event_type=event_type, data=data)
+    notification.save(force_insert=True)
     from .tasks import deliver_notification
 
     transaction.on_commit(lambda: publish(deliver_notification, notification.pk))
     return notification
+
+
+def _refund_notification(refund: SandboxRefund, notify_url: str) -> SandboxNotification:
+    failed = refund.status == SandboxRefund.Status.FAILED
+    return _notification(
+        url=notify_url,
+        event_type="refund.failed" if failed else "refund.succeeded",
+        data={
+            "reference": refund.idempotency_key,
+            "provider_reference": refund.id,
+            "amount": str(refund.amount),
+        },
+    )
+
+
+def refund_create_many(
+    *, requests: list[tuple[str, str, Decimal]], notify_url: str
+) -> list[SandboxRefund | ProviderRefusal]:
+    """Several refunds (merchant reference, idempotency key, amount) in one call.
+
+    The same rules as `refund_create`, checked for the whole batch with a fixed number of
+    statements: charges locked in id order, keys deduplicated, totals never exceeded.
+    """
+    mode = SandboxMode.current()
+    answers: list[SandboxRefund | ProviderRefusal] = []
+    with transaction.atomic():
+        charges = {
+            c.merchant_reference: c
+            for c in SandboxCharge.objects.select_for_update()
+            .filter(merchant_reference__in={reference for reference, _, _ in requests})
+            .order_by("pk")
+        }
+        existing = SandboxRefund.objects.in_bulk(
+            [key for _, key, _ in requests], field_name="idempotency_key"
+        )
+        refunded = dict(
+            SandboxRefund.objects.filter(
+                charge__in=list(charges.values()), status=SandboxRefund.Status.SUCCEEDED
+            )
+            .values("charge_id")
+            .annotate(total=Sum("amount"))
+            .values_list("charge_id", "total")
+        )
+        created: list[SandboxRefund] = []
+        for reference, key, amount in requests:
+            if key in existing:
+                same = existing[key].amount == amount
+                answers.append(
+                    existing[key]
+                    if same
+                    else ProviderRefusal("This idempotency key was used for another amount.")
+                )
+                continue
+            charge = charges.get(reference)
+            if charge is None or charge.status != SandboxCharge.Status.SUCCEEDED:
+                answers.append(ProviderRefusal("No successful charge with this reference."))
+                continue
+            left = charge.amount - refunded.get(charge.pk, Decimal("0"))
+            if amount > left:
+                answers.append(ProviderRefusal("The refund exceeds what is left of the charge."))
+                continue
+            refund = SandboxRefund(
+                id=_new_id("re"),
+                charge=charge,
+                idempotency_key=key,
+                amount=amount,
+                status=SandboxRefund.Status.FAILED
+                if mode.fail_refunds
+                else SandboxRefund.Status.SUCCEEDED,
+                failure_reason="The sandbox was told to fail refunds." if mode.fail_refunds else "",
+            )
+            if not mode.fail_refunds:
+                refunded[charge.pk] = refunded.get(charge.pk, Decimal("0")) + amount
+            existing[key] = refund
+            created.append(refund)
+            answers.append(refund)
+        SandboxRefund.objects.bulk_create(created)
+        notifications = SandboxNotification.objects.bulk_create(
+            [_refund_notification(refund, notify_url) for refund in created]
+        )
+        ids = [n.pk for n in notifications]
+        from .tasks import deliver_notifications
+
+        transaction.on_commit(
+            lambda: [
+                publish(deliver_notifications, ids[i : i + 100]) for i in range(0, len(ids), 100)
+            ]
+        )
+    if mode.refund_delay_ms:
+        time.sleep(mode.refund_delay_ms / 1000)
+    _maybe_time_out(mode)
+    return answers
 
 
 def notification_deliver(*, notification_id: str) -> bool:

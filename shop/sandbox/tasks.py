@@ -16,6 +16,13 @@ def deliver_notification(self, notification_id: str) -> None:
         raise self.retry(countdown=min(2**self.request.retries, 60))
 
 
+@shared_task(acks_late=True)
+def deliver_notifications(notification_ids: list[str]) -> None:
+    """A batch (one refund batch's notifications); failures wait for the redelivery sweep."""
+    for notification_id in notification_ids:
+        provider.notification_deliver(notification_id=notification_id)
+
+
 @shared_task
 def redeliver_notifications() -> None:
     """Safety net: send notifications whose delivery was never queued or gave up."""

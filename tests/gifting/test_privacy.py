@@ -169,7 +169,7 @@ def test_the_refund_email_shows_no_recipient_details(claimed) -> None:
     refund = Refund.objects.get(payment=claimed.payment)
     assert refund.amount == Decimal("80.00")
     payments.refund_execute(refund_id=refund.pk)
-    tasks.send_gift_refunded_task.run(claimed.pk, refund.pk)
+    tasks.send_gifts_refunded_task.run([(claimed.pk, refund.pk)])
     [email] = mail.outbox
     assert email.to == ["wang@example.com"]
     assert "80.00" in email.subject
@@ -194,7 +194,7 @@ def test_every_email_the_sender_got_in_the_whole_story_is_free_of_recipient_deta
     services.gift_cancel(gift=claimed)
     refund = Refund.objects.get()
     payments.refund_execute(refund_id=refund.pk)
-    tasks.send_gift_refunded_task.run(claimed.pk, refund.pk)
+    tasks.send_gifts_refunded_task.run([(claimed.pk, refund.pk)])
     to_sender = [m for m in mail.outbox if "wang@example.com" in m.to]
     assert len(to_sender) == 2
     for email in to_sender:

@@ -465,7 +465,7 @@ def test_a_gift_paid_and_expired_while_the_broker_is_down_is_refunded_once_it_is
         settings.REFUND_RESUME_AFTER_SECONDS = 0
         refunds_resume_stuck()  # run here, as beat's tick would on a worker
         assert [(name, args, ok) for name, args, ok, _ in published] == [
-            ("refund_execute_task", (refund.pk,), True)
+            ("refunds_execute_task", ([refund.pk],), True)
         ]
         assert wait_until(lambda: _refunded(gift), timeout=15), _log_tail(worker.log)
         refunds_resume_stuck()  # a later tick finds nothing left to do

@@ -15,6 +15,7 @@ from shop.payments.gateway import (
     Notification,
     PaymentStart,
     ProviderRecord,
+    RefundRequest,
     RefundResult,
 )
 from shop.sandbox import provider
@@ -79,6 +80,27 @@ class SandboxGateway:
         return RefundResult(
             status=refund.status, provider_reference=refund.id, failure_reason=refund.failure_reason
         )
+
+    def refund_many(
+        self, *, requests: list[RefundRequest], notify_url: str
+    ) -> list[RefundResult | GatewayError]:
+        try:
+            answers = provider.refund_create_many(
+                requests=[(r.payment_reference, r.idempotency_key, r.amount) for r in requests],
+                notify_url=notify_url,
+            )
+        except provider.ProviderTimeout as error:
+            raise GatewayTimeout(str(error)) from error
+        return [
+            GatewayError(str(answer))
+            if isinstance(answer, provider.ProviderRefusal)
+            else RefundResult(
+                status=answer.status,
+                provider_reference=answer.id,
+                failure_reason=answer.failure_reason,
+            )
+            for answer in answers
+        ]
 
     def query_payment(self, *, reference: str) -> ProviderRecord | None:
         charge = SandboxCharge.objects.filter(merchant_reference=reference).first()
