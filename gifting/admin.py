@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from merchants.admin_scoping import OperatorOnlyAdmin
 from shop.core.admin import ReadOnlyAdmin
 from shop.core.privacy import mask_name, mask_phone
 
@@ -40,7 +41,7 @@ class GiftClaimInline(admin.TabularInline):
 
 
 @admin.register(Gift)
-class GiftAdmin(ReadOnlyAdmin):
+class GiftAdmin(OperatorOnlyAdmin, ReadOnlyAdmin):
     list_display = [
         "pk",
         "sku",

@@ -1,11 +1,241 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
 
-from .models import Merchant
+from shop.core.admin import ReadOnlyAdmin
+
+from . import services
+from .admin_scoping import MerchantScopedAdmin, OperatorOnlyAdmin
+from .models import (
+    AddressAccessLog,
+    ApplicationDocument,
+    Merchant,
+    MerchantApplication,
+    MerchantStaff,
+)
+from .selectors import is_operator, merchant_for_user
+
+
+class MerchantStaffInline(admin.TabularInline):
+    model = MerchantStaff
+    extra = 0
+    fields = ["user", "role", "created_at"]
+    readonly_fields = ["created_at"]
+    autocomplete_fields = ["user"]
 
 
 @admin.register(Merchant)
-class MerchantAdmin(admin.ModelAdmin):
-    list_display = ["name", "name_en", "status", "created_at"]
+class MerchantAdmin(MerchantScopedAdmin):
+    list_display = ["name", "name_en", "status", "contact_name", "created_at"]
     list_filter = ["status"]
-    search_fields = ["name", "name_en", "slug"]
+    search_fields = ["name", "name_en", "slug", "legal_name", "uscc"]
     prepopulated_fields = {"slug": ["name_en"]}
+    filter_horizontal = ["categories"]
+    actions = ["suspend", "reinstate"]
+
+    def get_prepopulated_fields(self, request: HttpRequest, obj: Merchant | None = None) -> dict:
+        return self.prepopulated_fields if is_operator(request.user) else {}
+
+    def get_inlines(self, request: HttpRequest, obj: Merchant | None):
+        return [MerchantStaffInline] if is_operator(request.user) else []
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Merchant | None = None) -> list[str]:
+        if is_operator(request.user):
+            return []
+        return [f.name for f in Merchant._meta.fields if f.name != "auto_list_clean_products"] + [
+            "categories"
+        ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_operator(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Merchant | None = None) -> bool:
+        # Staff may change their own shop's settings (the auto-listing switch), nothing else.
+        return super().has_change_permission(request, obj) or (
+            obj is not None and request.user.has_perm("merchants.view_merchant")
+        )
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        return super().get_actions(request) if is_operator(request.user) else {}
+
+    @admin.action(description=_("Suspend: hide their products now"))
+    def suspend(self, request: HttpRequest, queryset: QuerySet[Merchant]) -> None:
+        done = sum(services.merchant_suspend(merchant=m) for m in queryset)
+        self.message_user(request, _("%(count)d merchants suspended.") % {"count": done})
+
+    @admin.action(description=_("Reinstate"))
+    def reinstate(self, request: HttpRequest, queryset: QuerySet[Merchant]) -> None:
+        done = sum(services.merchant_reinstate(merchant=m) for m in queryset)
+        self.message_user(request, _("%(count)d merchants reinstated.") % {"count": done})
+
+
+class StaffAddForm(forms.ModelForm):
+    """Add a colleague by email; they set a password through the reset link."""
+
+    email = forms.EmailField(label=_("email"))
+    name = forms.CharField(label=_("name"), max_length=100, required=False)
+
+    class Meta:
+        model = MerchantStaff
+        fields = ["merchant"]
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"]
+        try:
+            merchant = self.cleaned_data.get("merchant") or getattr(self, "shop", None)
+            services.staff_check(email=email, merchant=merchant)
+        except services.ApplicationError as error:
+            raise forms.ValidationError(str(error)) from error
+        return email
+
+
+@admin.register(MerchantStaff)
+class MerchantStaffAdmin(MerchantScopedAdmin):
+    list_display = ["user", "merchant", "role", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["user__email", "user__name"]
+    list_select_related = ["user", "merchant"]
+
+    def get_form(self, request: HttpRequest, obj: MerchantStaff | None = None, **kwargs):
+        if obj is None:
+            kwargs["form"] = type(
+                "StaffAddForm", (StaffAddForm,), {"shop": merchant_for_user(request.user)}
+            )
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: MerchantStaff | None = None) -> list[str]:
+        if obj is None:
+            return ["merchant", "email", "name"] if is_operator(request.user) else ["email", "name"]
+        return ["user", "merchant", "role", "created_at"]
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: MerchantStaff | None = None
+    ) -> list[str]:
+        return ["user", "merchant", "role", "created_at"] if obj else []
+
+    def save_model(self, request: HttpRequest, obj: MerchantStaff, form, change: bool) -> None:
+        if change:
+            return
+        merchant = (
+            form.cleaned_data.get("merchant")
+            if is_operator(request.user)
+            else merchant_for_user(request.user)
+        )
+        try:
+            staff = services.staff_add(
+                merchant=merchant, email=form.cleaned_data["email"], name=form.cleaned_data["name"]
+            )
+        except services.ApplicationError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return
+        obj.pk, obj.user, obj.merchant = staff.pk, staff.user, staff.merchant
+
+    def delete_model(self, request: HttpRequest, obj: MerchantStaff) -> None:
+        services.staff_remove(staff=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[MerchantStaff]) -> None:
+        for staff in queryset.select_related("user"):
+            services.staff_remove(staff=staff)
+
+
+class ApplicationDocumentInline(admin.TabularInline):
+    model = ApplicationDocument
+    extra = 0
+    can_delete = False
+    fields = ["kind", "category", "link", "content_type", "uploaded_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.display(description=_("file"))
+    def link(self, document: ApplicationDocument) -> str:
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">{}</a>',
+            document.file.url,
+            document.file.name,
+        )
+
+
+@admin.register(MerchantApplication)
+class MerchantApplicationAdmin(OperatorOnlyAdmin):
+    """The review queue. Approve or reject from the application's page."""
+
+    list_display = [
+        "shop_name",
+        "legal_name",
+        "uscc",
+        "contact_name",
+        "status",
+        "submitted_by_partner",
+        "created_at",
+    ]
+    list_filter = ["status", "categories", "created_at"]
+    search_fields = ["shop_name", "legal_name", "uscc", "contact_name", "email", "contact_phone"]
+    readonly_fields = [
+        "legal_name",
+        "shop_name",
+        "uscc",
+        "contact_name",
+        "contact_phone",
+        "email",
+        "category_list",
+        "status",
+        "merchant",
+        "submitted_by_partner",
+        "reviewed_by",
+        "created_at",
+        "reviewed_at",
+    ]
+    fields = [*readonly_fields, "rejection_reason"]
+    inlines = [ApplicationDocumentInline]
+    change_form_template = "admin/merchants/merchantapplication/change_form.html"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.display(description=_("categories"))
+    def category_list(self, application: MerchantApplication) -> str:
+        return format_html_join(
+            ", ",
+            "{}{}",
+            (
+                (c.display_name, " *" if c.requires_qualification else "")
+                for c in application.categories.all()
+            ),
+        )
+
+    def response_change(self, request: HttpRequest, obj: MerchantApplication) -> HttpResponse:
+        try:
+            if "_approve" in request.POST:
+                merchant = services.application_approve(application=obj, operator=request.user)
+                self.message_user(
+                    request, _("Approved: %(shop)s is open.") % {"shop": merchant.name}
+                )
+                return HttpResponseRedirect(request.path)
+            if "_reject" in request.POST:
+                services.application_reject(
+                    application=obj,
+                    operator=request.user,
+                    reason=request.POST.get("rejection_reason", ""),
+                )
+                self.message_user(request, _("Rejected; the applicant was emailed the reason."))
+                return HttpResponseRedirect(request.path)
+        except services.ApplicationError as error:
+            self.message_user(request, str(error), messages.ERROR)
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
+
+@admin.register(AddressAccessLog)
+class AddressAccessLogAdmin(OperatorOnlyAdmin, ReadOnlyAdmin):
+    list_display = ["viewed_at", "user", "order"]
+    list_select_related = ["user", "order"]
+    search_fields = ["user__email", "order__number"]
+    date_hierarchy = "viewed_at"

@@ -1,7 +1,12 @@
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from shop.core.i18n import pick_language
+from shop.core.validators import validate_cn_mobile
+
+from .uscc import validate_uscc
 
 
 class Merchant(models.Model):
@@ -14,6 +19,27 @@ class Merchant(models.Model):
     name = models.CharField(_("shop name"), max_length=100, unique=True)
     name_en = models.CharField(_("shop name (English)"), max_length=100, blank=True)
     slug = models.SlugField(unique=True)
+    legal_name = models.CharField(_("company legal name"), max_length=200, blank=True)
+    uscc = models.CharField(
+        _("Unified Social Credit Code"),
+        max_length=18,
+        blank=True,
+        validators=[validate_uscc],
+    )
+    contact_name = models.CharField(_("contact person"), max_length=50, blank=True)
+    contact_phone = models.CharField(
+        _("contact mobile"), max_length=11, blank=True, validators=[validate_cn_mobile]
+    )
+    email = models.EmailField(_("email"), blank=True)
+    categories = models.ManyToManyField(
+        "catalogue.Category",
+        blank=True,
+        related_name="merchants",
+        verbose_name=_("categories it may sell in"),
+    )
+    auto_list_clean_products = models.BooleanField(
+        _("list products automatically when the compliance check is clean"), default=False
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True
     )
@@ -23,6 +49,11 @@ class Merchant(models.Model):
         verbose_name = _("merchant")
         verbose_name_plural = _("merchants")
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["uscc"], condition=~Q(uscc=""), name="merchant_uscc_unique"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -30,3 +61,124 @@ class Merchant(models.Model):
     @property
     def display_name(self) -> str:
         return pick_language(self.name, self.name_en)
+
+
+class MerchantStaff(models.Model):
+    """A person who works in one merchant's admin. A user belongs to at most one merchant."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        STAFF = "staff", _("Staff")
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="merchant_staff"
+    )
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="staff")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.STAFF)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("merchant staff member")
+        verbose_name_plural = _("merchant staff")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.merchant}"
+
+
+def application_upload_path(instance: "ApplicationDocument", filename: str) -> str:
+    return f"applications/{instance.application_id}/{filename}"
+
+
+class MerchantApplication(models.Model):
+    """An "Open a shop" application, from the web or from a service provider (partner)."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Waiting for review")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    legal_name = models.CharField(_("company legal name"), max_length=200)
+    shop_name = models.CharField(_("shop name"), max_length=100)
+    uscc = models.CharField(
+        _("Unified Social Credit Code"), max_length=18, validators=[validate_uscc]
+    )
+    contact_name = models.CharField(_("contact person"), max_length=50)
+    contact_phone = models.CharField(
+        _("contact mobile"), max_length=11, validators=[validate_cn_mobile]
+    )
+    email = models.EmailField(_("email"))
+    categories = models.ManyToManyField(
+        "catalogue.Category", related_name="applications", verbose_name=_("categories")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.SUBMITTED, db_index=True
+    )
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    merchant = models.OneToOneField(
+        Merchant, on_delete=models.PROTECT, null=True, blank=True, related_name="application"
+    )
+    submitted_by_partner = models.CharField(
+        _("submitted by service provider"), max_length=100, blank=True
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("merchant application")
+        verbose_name_plural = _("merchant applications")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.shop_name} ({self.get_status_display()})"
+
+
+class ApplicationDocument(models.Model):
+    """An uploaded business licence or category qualification, checked by content."""
+
+    class Kind(models.TextChoices):
+        LICENCE = "licence", _("Business licence")
+        QUALIFICATION = "qualification", _("Category qualification")
+
+    application = models.ForeignKey(
+        MerchantApplication, on_delete=models.CASCADE, related_name="documents"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    category = models.ForeignKey(
+        "catalogue.Category", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    file = models.FileField(upload_to=application_upload_path)
+    content_type = models.CharField(max_length=50)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("application document")
+        verbose_name_plural = _("application documents")
+
+    def __str__(self) -> str:
+        return self.file.name
+
+
+class AddressAccessLog(models.Model):
+    """Who opened an order's full delivery address, and when (operators can audit it)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.CASCADE, related_name="address_views"
+    )
+    viewed_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("address view")
+        verbose_name_plural = _("address views")
+        ordering = ["-viewed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} viewed {self.order} at {self.viewed_at:%Y-%m-%d %H:%M}"

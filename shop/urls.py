@@ -3,10 +3,14 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from merchants import views as merchant_views
+
 urlpatterns = [
+    path("admin/dashboard/", merchant_views.dashboard, name="merchant_dashboard"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("account/", include("shop.accounts.urls")),
+    path("merchants/", include("merchants.urls")),
     path("cart/", include("shop.cart.urls")),
     path("orders/", include("shop.orders.urls")),
     path("payments/", include("shop.payments.urls")),

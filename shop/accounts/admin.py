@@ -3,6 +3,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.utils.translation import gettext_lazy as _
 
+from merchants.admin_scoping import OperatorOnlyAdmin
+
 from .models import Address, User
 
 
@@ -24,7 +26,7 @@ class UserEditForm(UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(OperatorOnlyAdmin, BaseUserAdmin):
     add_form = UserCreationForm
     form = UserEditForm
     list_filter = ["is_staff", "is_superuser", "is_active", "groups"]

@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
 from shop.core.regions import PROVINCES
@@ -83,3 +83,11 @@ class AddressForm(forms.Form):
 
     def clean_phone(self) -> str:
         return normalize_cn_mobile(self.cleaned_data["phone"])
+
+
+class SetOrResetPasswordForm(PasswordResetForm):
+    """Password reset that also serves accounts made without a password (a new shop's owner,
+    an invited colleague), so a lost or expired set-password link never locks them out."""
+
+    def get_users(self, email: str):
+        return User.objects.filter(email__iexact=email, is_active=True)

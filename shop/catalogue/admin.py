@@ -1,8 +1,14 @@
-"""Operators' catalogue admin. Merchants get their own scoped admin with the merchants issue."""
+"""Catalogue admin, shared by operators and merchant staff (scoped to their own shop)."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html_join
+from django.utils.translation import gettext_lazy as _
+
+from merchants.admin_scoping import MerchantScopedAdmin, OperatorOnlyAdmin
+from merchants.compliance import highlight
+from merchants.selectors import is_operator
 
 from . import services
 from .models import Category, Product, ProductImage, Sku, StockRecord
@@ -12,14 +18,29 @@ class SubcategoryInline(admin.TabularInline):
     model = Category
     fk_name = "parent"
     extra = 0
-    fields = ["name", "name_en", "slug", "giftable", "commission_rate", "position"]
+    fields = [
+        "name",
+        "name_en",
+        "slug",
+        "giftable",
+        "requires_qualification",
+        "commission_rate",
+        "position",
+    ]
     prepopulated_fields = {"slug": ["name_en"]}
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "name_en", "giftable", "commission_rate", "position"]
-    list_filter = ["giftable", "parent"]
+class CategoryAdmin(OperatorOnlyAdmin):
+    list_display = [
+        "__str__",
+        "name_en",
+        "giftable",
+        "requires_qualification",
+        "commission_rate",
+        "position",
+    ]
+    list_filter = ["giftable", "requires_qualification", "parent"]
     search_fields = ["name", "name_en", "slug"]
     prepopulated_fields = {"slug": ["name_en"]}
     inlines = [SubcategoryInline]
@@ -41,13 +62,68 @@ class ProductImageInline(admin.TabularInline):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(MerchantScopedAdmin):
     list_display = ["title", "merchant", "category", "status", "featured", "updated_at"]
     list_filter = ["status", "featured", "category__parent", "merchant"]
     list_select_related = ["merchant", "category"]
     search_fields = ["title", "title_en", "skus__code"]
-    autocomplete_fields = ["merchant", "category"]
     inlines = [SkuInline, ProductImageInline]
+    actions = ["submit_for_review", "approve", "reject", "delist"]
+    readonly_fields = ["status", "review_note_shown", "compliance"]
+
+    def get_fields(self, request: HttpRequest, obj: Product | None = None) -> list[str]:
+        fields = ["category", "title", "title_en", "description", "description_en"]
+        if is_operator(request.user):
+            fields = ["merchant", *fields, "featured", "review_note"]
+        return [*fields, "status", "review_note_shown", "compliance"]
+
+    def get_list_filter(self, request: HttpRequest) -> list:
+        return self.list_filter if is_operator(request.user) else ["status", "category__parent"]
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        if not is_operator(request.user):
+            for name in ("approve", "reject", "delete_selected"):
+                actions.pop(name, None)
+        return actions
+
+    @admin.display(description=_("review note"))
+    def review_note_shown(self, product: Product) -> str:
+        return product.review_note or "—"
+
+    @admin.display(description=_("compliance check"))
+    def compliance(self, product: Product) -> str:
+        """Banned absolute claims (Advertising Law art. 9), highlighted where they stand."""
+        if not product.pk:
+            return "—"
+        findings = services.product_compliance_findings(product)
+        if not findings:
+            return _("No banned claims found.")
+        by_field: dict[str, list] = {}
+        for finding in findings:
+            by_field.setdefault(finding.field, []).append(finding)
+        return format_html_join(
+            "",
+            "<p><strong>{}</strong>: {}</p>",
+            (
+                (field, highlight(getattr(product, field), items))
+                for field, items in by_field.items()
+            ),
+        )
+
+    def save_model(self, request: HttpRequest, obj: Product, form, change: bool) -> None:
+        """A merchant who rewrites a listed product's copy sends it back through the check."""
+        super().save_model(request, obj, form, change)
+        copy = {"title", "title_en", "description", "description_en"}
+        if change and not is_operator(request.user) and copy & set(form.changed_data):
+            findings = services.product_recheck(product=obj)
+            if findings:
+                self.message_user(
+                    request,
+                    _("The new text contains claims an operator must check: %(terms)s")
+                    % {"terms": ", ".join(sorted({f.term for f in findings}))},
+                    messages.WARNING,
+                )
 
     def save_formset(
         self, request: HttpRequest, form: object, formset: object, change: bool
@@ -73,10 +149,69 @@ class ProductAdmin(admin.ModelAdmin):
             )
         )
 
+    @admin.action(description=_("Submit for review (runs the compliance check)"))
+    def submit_for_review(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        for product in queryset.select_related("merchant"):
+            try:
+                findings = services.product_submit(product=product)
+            except services.ReviewError:
+                self.message_user(
+                    request,
+                    _("%(title)s: already submitted or listed.") % {"title": product.title},
+                    messages.WARNING,
+                )
+                continue
+            if findings:
+                terms = ", ".join(sorted({f.term for f in findings}))
+                self.message_user(
+                    request,
+                    _(
+                        "%(title)s: waiting for review; it contains claims an operator will check: %(terms)s"
+                    )
+                    % {"title": product.title, "terms": terms},
+                    messages.WARNING,
+                )
+            elif product.status == Product.Status.LISTED:
+                self.message_user(
+                    request, _("%(title)s: clean, listed now.") % {"title": product.title}
+                )
+            else:
+                self.message_user(
+                    request, _("%(title)s: clean, waiting for review.") % {"title": product.title}
+                )
+
+    @admin.action(description=_("Approve: list the selected products"))
+    def approve(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        self._review(request, queryset, approve=True)
+
+    @admin.action(description=_("Reject (with the review note)"))
+    def reject(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        self._review(request, queryset, approve=False)
+
+    def _review(self, request: HttpRequest, queryset: QuerySet[Product], *, approve: bool) -> None:
+        done = 0
+        for product in queryset:
+            try:
+                services.product_review(product=product, approve=approve, note=product.review_note)
+                done += 1
+            except services.ReviewError:
+                continue
+        self.message_user(request, _("%(count)d products reviewed.") % {"count": done})
+
+    @admin.action(description=_("Delist the selected products"))
+    def delist(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
+        for product in queryset:
+            services.product_delist(product=product)
+
 
 @admin.register(StockRecord)
-class StockRecordAdmin(admin.ModelAdmin):
+class StockRecordAdmin(MerchantScopedAdmin):
     list_display = ["sku", "quantity", "updated_at"]
     list_select_related = ["sku__product"]
     search_fields = ["sku__code", "sku__product__title"]
     list_editable = ["quantity"]
+    fields = ["sku", "quantity"]
+    readonly_fields = ["sku"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

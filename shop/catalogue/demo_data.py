@@ -1227,3 +1227,13 @@ def product_plan(index: int) -> ProductPlan:
         skus=skus,
         images=images,
     )
+
+
+# Categories whose merchants must upload a qualification (food, alcohol, cosmetics).
+QUALIFIED_CATEGORIES = ("coffee", "tea", "snacks", "alcohol", "skincare", "makeup")
+
+# A merchant owner for the merchant admin (their shop: Mountain Coffee).
+MERCHANT_EMAIL = "merchant@example.com"
+MERCHANT_PASSWORD = "merchant-demo-2026"
+MERCHANT_NAME = "林山"
+MERCHANT_SLUG = "mountain-coffee"

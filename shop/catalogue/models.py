@@ -39,6 +39,13 @@ class Category(models.Model):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(MAX_COMMISSION_RATE)],
         help_text=_("Platform commission as a fraction of the sale, at most 0.15 (15%)."),
     )
+    requires_qualification = models.BooleanField(
+        _("requires a qualification"),
+        default=False,
+        help_text=_(
+            "Merchants must upload a licence for this category (food, cosmetics, alcohol…)."
+        ),
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     class Meta:
@@ -89,6 +96,9 @@ class Product(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
     featured = models.BooleanField(_("featured on the home page"), default=False)
+    review_note = models.CharField(
+        _("review note"), max_length=500, blank=True, help_text=_("Why the product was rejected.")
+    )
     search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -101,3 +101,69 @@ def thumbnail_for(data: bytes) -> bytes:
     """The thumbnail bytes for an image (used when seeding shared demo images)."""
     with Image.open(io.BytesIO(data)) as source:
         return _thumbnail_bytes(source)
+
+
+class ReviewError(Exception):
+    """A review step that does not apply to the product's current status."""
+
+
+def product_compliance_findings(product: Product) -> list:
+    from merchants.compliance import check_listing
+
+    return check_listing(
+        {
+            "title": product.title,
+            "title_en": product.title_en,
+            "description": product.description,
+            "description_en": product.description_en,
+        }
+    )
+
+
+@transaction.atomic
+def product_submit(*, product: Product) -> list:
+    """The merchant submits a draft (or a rejected or delisted product) for review.
+
+    The compliance check runs now; a clean product goes live at once if the merchant
+    allows it, otherwise an operator approves it. Returns the findings.
+    """
+    submittable = [Product.Status.DRAFT, Product.Status.REJECTED, Product.Status.DELISTED]
+    findings = product_compliance_findings(product)
+    auto = not findings and product.merchant.auto_list_clean_products
+    target = Product.Status.LISTED if auto else Product.Status.PENDING_REVIEW
+    if not Product.objects.filter(pk=product.pk, status__in=submittable).update(
+        status=target, review_note=""
+    ):
+        raise ReviewError("Only a draft, rejected or delisted product can be submitted.")
+    product.refresh_from_db()
+    return findings
+
+
+@transaction.atomic
+def product_recheck(*, product: Product) -> list:
+    """A listed product whose copy changed: listed again only if clean and auto-listing is on,
+    otherwise back to review."""
+    findings = product_compliance_findings(product)
+    if findings or not product.merchant.auto_list_clean_products:
+        Product.objects.filter(pk=product.pk, status=Product.Status.LISTED).update(
+            status=Product.Status.PENDING_REVIEW
+        )
+        product.refresh_from_db()
+    return findings
+
+
+@transaction.atomic
+def product_review(*, product: Product, approve: bool, note: str = "") -> None:
+    """An operator lists or rejects a product waiting for review."""
+    target = Product.Status.LISTED if approve else Product.Status.REJECTED
+    if not Product.objects.filter(pk=product.pk, status=Product.Status.PENDING_REVIEW).update(
+        status=target, review_note="" if approve else note[:500]
+    ):
+        raise ReviewError("Only a product waiting for review can be approved or rejected.")
+    product.refresh_from_db()
+
+
+def product_delist(*, product: Product) -> None:
+    Product.objects.filter(pk=product.pk, status=Product.Status.LISTED).update(
+        status=Product.Status.DELISTED
+    )

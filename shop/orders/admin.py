@@ -1,8 +1,25 @@
+"""Orders in the admin: operators see all, merchant staff their own shop's.
+
+Personal data is minimised: lists show masked names and phones; the full address is on
+the order's shipping page only, and every opening of that page is logged.
+"""
+
+import csv
+
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
+
+from merchants.admin_scoping import MerchantScopedAdmin
+from merchants.models import AddressAccessLog
+from merchants.selectors import is_operator
+from shop.core.privacy import mask_name, mask_phone
 
 from . import services
 from .models import Order, OrderEvent, OrderLine, RefundRequest
@@ -12,7 +29,7 @@ class OrderLineInline(admin.TabularInline):
     model = OrderLine
     extra = 0
     can_delete = False
-    fields = ["product_title", "sku_label", "unit_price", "quantity"]
+    fields = ["product_title", "sku_label", "unit_price", "quantity", "commission_rate"]
     readonly_fields = fields
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
@@ -30,44 +47,218 @@ class OrderEventInline(admin.TabularInline):
         return False
 
 
+class ShipmentForm(forms.Form):
+    carrier = forms.CharField(label=_("carrier"), max_length=50)
+    tracking_number = forms.CharField(label=_("tracking number"), max_length=50)
+
+
 @admin.register(Order)
-class OrderAdmin(admin.ModelAdmin):
+class OrderAdmin(MerchantScopedAdmin):
     """Status and money change only through the services; the admin shows them."""
 
     list_display = [
         "number",
         "merchant",
-        "user",
+        "masked_recipient",
+        "masked_phone",
         "status",
+        "is_gift",
         "total",
-        "refunded_amount",
+        "commission",
         "created_at",
+        "shipping_link",
     ]
-    list_filter = ["status", "merchant"]
-    list_select_related = ["merchant", "user"]
-    search_fields = ["number", "user__email", "payment__reference"]
+    list_filter = ["status", "merchant", ("gift_claim", admin.EmptyFieldListFilter)]
+    list_select_related = ["merchant", "gift_claim"]
+    search_fields = ["number", "tracking_number"]
     date_hierarchy = "created_at"
-    readonly_fields = [
+    fields = [
         "number",
-        "user",
         "merchant",
-        "payment",
         "status",
         "total",
         "refunded_amount",
-        "language",
+        "commission",
+        "net",
+        "masked_recipient",
+        "masked_phone",
+        "city",
+        "carrier",
+        "tracking_number",
         "created_at",
         "paid_at",
-        "cancelled_at",
+        "shipped_at",
+        "delivered_at",
+        "shipping_link",
     ]
+    readonly_fields = fields
     inlines = [OrderLineInline, OrderEventInline]
-    actions = ["cancel_unpaid"]
+    actions = ["ship_selected", "mark_delivered", "export_csv", "cancel_unpaid"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+    def get_list_filter(self, request: HttpRequest) -> list:
+        return (
+            self.list_filter
+            if is_operator(request.user)
+            else [f for f in self.list_filter if f != "merchant"]
+        )
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        if not is_operator(request.user):
+            actions.pop("cancel_unpaid", None)
+        return actions
+
+    @admin.display(description=_("recipient"))
+    def masked_recipient(self, order: Order) -> str:
+        return mask_name(order.recipient_name)
+
+    @admin.display(description=_("phone"))
+    def masked_phone(self, order: Order) -> str:
+        return mask_phone(order.phone)
+
+    @admin.display(description=_("gift"), boolean=True)
+    def is_gift(self, order: Order) -> bool:
+        return hasattr(order, "gift_claim")
+
+    @admin.display(description=_("merchant's net"))
+    def net(self, order: Order) -> str:
+        return f"¥{order.merchant_net}"
+
+    @admin.display(description=_("shipping"))
+    def shipping_link(self, order: Order) -> str:
+        url = reverse("admin:orders_order_shipping", args=[order.pk])
+        return format_html('<a href="{}">{}</a>', url, _("Address and shipping"))
+
+    def get_urls(self) -> list:
+        return [
+            path(
+                "<int:pk>/shipping/",
+                self.admin_site.admin_view(self.shipping_view),
+                name="orders_order_shipping",
+            ),
+            *super().get_urls(),
+        ]
+
+    def shipping_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The one page with the full address; opening it is recorded for operators."""
+        if not self.has_view_permission(request):
+            return redirect("admin:index")
+        order = get_object_or_404(self.get_queryset(request), pk=pk)
+        form = ShipmentForm(request.POST or None)
+        if request.method == "POST" and self.has_change_permission(request, order):
+            try:
+                if "_delivered" in request.POST:
+                    services.order_mark_delivered(order=order)
+                    self.message_user(request, _("Marked delivered."))
+                    return redirect(request.path)
+                if form.is_valid():
+                    services.order_ship(order=order, **form.cleaned_data)
+                    self.message_user(request, _("Shipped."))
+                    return redirect(request.path)
+            except services.OrderError as error:
+                self.message_user(request, str(error), messages.ERROR)
+                return redirect(request.path)
+        AddressAccessLog.objects.create(user=request.user, order=order)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Order %(number)s: address and shipping") % {"number": order.number},
+            "order": order,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return render(request, "admin/orders/order/shipping.html", context)
+
+    @admin.action(description=_("Mark shipped (carrier and tracking number per order)"))
+    def ship_selected(self, request: HttpRequest, queryset: QuerySet[Order]) -> HttpResponse | None:
+        orders = list(
+            queryset.filter(
+                status__in=[Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED],
+                shipped_at__isnull=True,
+            )
+        )
+        if "apply" in request.POST:
+            done = 0
+            for order in orders:
+                carrier = request.POST.get(f"carrier-{order.pk}", "")
+                tracking = request.POST.get(f"tracking-{order.pk}", "")
+                if not tracking:
+                    continue
+                try:
+                    services.order_ship(order=order, carrier=carrier, tracking_number=tracking)
+                    done += 1
+                except services.OrderError as error:
+                    self.message_user(request, f"{order.number}: {error}", messages.WARNING)
+            self.message_user(request, _("%(count)d orders shipped.") % {"count": done})
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Mark shipped"),
+            "orders": orders,
+            "opts": self.model._meta,
+            "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+        }
+        return render(request, "admin/orders/order/ship_selected.html", context)
+
+    @admin.action(description=_("Mark delivered"))
+    def mark_delivered(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
+        done = 0
+        for order in queryset:
+            try:
+                services.order_mark_delivered(order=order)
+                done += 1
+            except services.OrderError:
+                continue
+        self.message_user(request, _("%(count)d orders marked delivered.") % {"count": done})
+
+    @admin.action(description=_("Export as CSV"))
+    def export_csv(self, request: HttpRequest, queryset: QuerySet[Order]) -> HttpResponse:
+        """Money and status per order; names and phones masked, no addresses."""
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="orders.csv"'
+        response.write("\ufeff")  # so spreadsheet programs read the UTF-8 Chinese text
+        writer = csv.writer(response)
+        writer.writerow(
+            [
+                "number",
+                "merchant",
+                "status",
+                "placed_at",
+                "total",
+                "refunded",
+                "commission",
+                "net",
+                "recipient",
+                "phone",
+                "city",
+                "carrier",
+                "tracking_number",
+            ]
+        )
+        for order in queryset.select_related("merchant").order_by("created_at"):
+            writer.writerow(
+                [
+                    order.number,
+                    order.merchant.name,
+                    order.status,
+                    order.created_at.isoformat(),
+                    order.total,
+                    order.refunded_amount,
+                    order.commission,
+                    order.merchant_net,
+                    mask_name(order.recipient_name),
+                    mask_phone(order.phone),
+                    order.city,
+                    order.carrier,
+                    order.tracking_number,
+                ]
+            )
+        return response
 
     @admin.action(description=_("Cancel the selected unpaid orders"))
     def cancel_unpaid(self, request: HttpRequest, queryset: QuerySet[Order]) -> None:
@@ -82,7 +273,7 @@ class OrderAdmin(admin.ModelAdmin):
 
 
 @admin.register(RefundRequest)
-class RefundRequestAdmin(admin.ModelAdmin):
+class RefundRequestAdmin(MerchantScopedAdmin):
     list_display = ["order", "amount", "reason", "status", "created_at", "decided_at"]
     list_filter = ["status"]
     list_select_related = ["order"]
@@ -110,7 +301,8 @@ class RefundRequestAdmin(admin.ModelAdmin):
         for refund_request in queryset:
             try:
                 services.refund_request_refuse(
-                    request=refund_request, note=refund_request.decision_note or str(_("Refused"))
+                    request=refund_request,
+                    note=refund_request.decision_note or gettext_noop("Refused"),
                 )
             except services.OrderError as error:
                 self.message_user(request, f"{refund_request.order}: {error}", messages.WARNING)

@@ -17,7 +17,7 @@ class Order(models.Model):
         PENDING_PAYMENT = "pending_payment", _("Awaiting payment")
         PAID = "paid", _("Paid")
         SHIPPED = "shipped", _("Shipped")
-        COMPLETED = "completed", _("Completed")
+        COMPLETED = "completed", _("Delivered")
         CANCELLED = "cancelled", _("Cancelled")
         REFUNDED = "refunded", _("Refunded")
         PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
@@ -53,9 +53,16 @@ class Order(models.Model):
     refunded_amount = models.DecimalField(
         _("refunded"), max_digits=12, decimal_places=2, default=Decimal("0.00")
     )
+    commission = models.DecimalField(
+        _("platform commission"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+    carrier = models.CharField(_("carrier"), max_length=50, blank=True)
+    tracking_number = models.CharField(_("tracking number"), max_length=50, blank=True)
     created_at = models.DateTimeField(_("placed at"), auto_now_add=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    shipped_at = models.DateTimeField(_("shipped at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("order")
@@ -77,6 +84,11 @@ class Order(models.Model):
     def refundable_amount(self) -> Decimal:
         return self.total - self.refunded_amount
 
+    @property
+    def merchant_net(self) -> Decimal:
+        """What the merchant keeps: the total less refunds and the platform's commission."""
+        return self.total - self.refunded_amount - self.commission
+
 
 class OrderLine(models.Model):
     """A bought SKU, with the title and price as they were when the order was placed."""
@@ -87,6 +99,12 @@ class OrderLine(models.Model):
     sku_label = models.CharField(max_length=120, blank=True)
     unit_price = models.DecimalField(max_digits=10, decimal_places=2)
     quantity = models.PositiveIntegerField()
+    commission_rate = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.000"),
+        help_text=_("The category's rate when the order was placed."),
+    )
 
     class Meta:
         verbose_name = _("order line")
@@ -118,7 +136,7 @@ class OrderEvent(models.Model):
         PAID = "paid", _("Paid")
         CANCELLED = "cancelled", _("Cancelled")
         SHIPPED = "shipped", _("Shipped")
-        COMPLETED = "completed", _("Completed")
+        COMPLETED = "completed", _("Delivered")
         REFUND_REQUESTED = "refund_requested", _("Refund requested")
         REFUND_REFUSED = "refund_refused", _("Refund refused")
         REFUNDED = "refunded", _("Refunded")

@@ -25,6 +25,7 @@ from shop.accounts.models import User
 from shop.cart.models import Cart, CartLine
 from shop.cart.selectors import PricedLine, cart_lines_priced
 from shop.catalogue.models import StockRecord
+from shop.core.money import quantize
 from shop.core.tasks import publish
 from shop.payments import services as payments
 from shop.payments.models import Payment, Refund
@@ -89,6 +90,14 @@ def stock_release(*, sku_id: int, quantity: int) -> None:
     StockRecord.objects.filter(sku_id=sku_id).update(quantity=F("quantity") + quantity)
 
 
+def commission_for(lines: list[OrderLine]) -> Decimal:
+    """The platform's share: each line at its category's rate, rounded to the fen."""
+    return sum(
+        (quantize(line.unit_price * line.quantity * line.commission_rate) for line in lines),
+        start=Decimal("0.00"),
+    )
+
+
 def _order_number() -> str:
     return f"{timezone.localtime():%Y%m%d}{secrets.randbelow(10**10):010d}"
 
@@ -133,6 +142,17 @@ def checkout_place_orders(
             description=_("Gift Shop order"),
         )
         for group in groups:
+            lines = [
+                OrderLine(
+                    sku=p.line.sku,
+                    product_title=p.line.sku.product.title,
+                    sku_label=p.line.sku.label,
+                    unit_price=p.unit_price,
+                    quantity=p.line.quantity,
+                    commission_rate=p.line.sku.product.category.commission_rate,
+                )
+                for p in group.lines
+            ]
             order = Order.objects.create(
                 number=_order_number(),
                 user=user,
@@ -140,19 +160,12 @@ def checkout_place_orders(
                 payment=payment,
                 language=language,
                 total=group.total,
+                commission=commission_for(lines),
                 **{field: address.get(field, "") for field in ADDRESS_FIELDS},
             )
-            OrderLine.objects.bulk_create(
-                OrderLine(
-                    order=order,
-                    sku=p.line.sku,
-                    product_title=p.line.sku.product.title,
-                    sku_label=p.line.sku.label,
-                    unit_price=p.unit_price,
-                    quantity=p.line.quantity,
-                )
-                for p in group.lines
-            )
+            for line in lines:
+                line.order = order
+            OrderLine.objects.bulk_create(lines)
             OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.PLACED)
         CartLine.objects.filter(cart=cart).delete()
     return payment
@@ -315,6 +328,14 @@ def order_create_paid(
     note: str = "",
 ) -> Order:
     """An order whose money was already taken elsewhere (an accepted gift): born paid."""
+    line = OrderLine(
+        sku=sku,
+        product_title=sku.product.title,
+        sku_label=sku.label,
+        unit_price=unit_price,
+        quantity=1,
+        commission_rate=sku.product.category.commission_rate,
+    )
     order = Order.objects.create(
         number=_order_number(),
         user=user,
@@ -324,16 +345,11 @@ def order_create_paid(
         paid_at=timezone.now(),
         language=language,
         total=unit_price,
+        commission=commission_for([line]),
         **{field: address.get(field, "") for field in ADDRESS_FIELDS},
     )
-    OrderLine.objects.create(
-        order=order,
-        sku=sku,
-        product_title=sku.product.title,
-        sku_label=sku.label,
-        unit_price=unit_price,
-        quantity=1,
-    )
+    line.order = order
+    line.save()
     OrderEvent.objects.bulk_create(
         [
             OrderEvent(order=order, kind=OrderEvent.Kind.PLACED, note=note),
@@ -341,3 +357,26 @@ def order_create_paid(
         ]
     )
     return order
+
+
+def order_ship(*, order: Order, carrier: str, tracking_number: str) -> None:
+    """The merchant hands a paid order to a carrier; the buyer (or gift recipient) sees it."""
+    carrier, tracking_number = carrier.strip(), tracking_number.strip()
+    if not carrier or not tracking_number:
+        raise OrderError(_("Give the carrier and the tracking number."))
+    with transaction.atomic():
+        shipped = state.transition(
+            order.pk,
+            "ship",
+            note=f"{carrier} {tracking_number}",
+            carrier=carrier[:50],
+            tracking_number=tracking_number[:50],
+        )
+    if not shipped:
+        raise OrderError(_("Only a paid order that has not shipped can be shipped."))
+
+
+def order_mark_delivered(*, order: Order) -> None:
+    with transaction.atomic():
+        if not state.transition(order.pk, "complete"):
+            raise OrderError(_("Only a shipped order can be marked delivered."))

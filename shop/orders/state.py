@@ -24,23 +24,41 @@ REFUNDABLE = frozenset({S.PAID, S.SHIPPED, S.COMPLETED, S.PARTIALLY_REFUNDED})
 TRANSITIONS: dict[str, tuple[frozenset[str], str, str]] = {
     "pay": (frozenset({S.PENDING_PAYMENT}), S.PAID, OrderEvent.Kind.PAID),
     "cancel": (frozenset({S.PENDING_PAYMENT}), S.CANCELLED, OrderEvent.Kind.CANCELLED),
-    "ship": (frozenset({S.PAID}), S.SHIPPED, OrderEvent.Kind.SHIPPED),
-    "complete": (frozenset({S.SHIPPED}), S.COMPLETED, OrderEvent.Kind.COMPLETED),
+    # A partly refunded order still ships (the rest of it) and is still delivered.
+    "ship": (frozenset({S.PAID, S.PARTIALLY_REFUNDED}), S.SHIPPED, OrderEvent.Kind.SHIPPED),
+    "complete": (
+        frozenset({S.SHIPPED, S.PARTIALLY_REFUNDED}),
+        S.COMPLETED,
+        OrderEvent.Kind.COMPLETED,
+    ),
 }
 
-TIMESTAMPS = {"pay": "paid_at", "cancel": "cancelled_at"}
+# Conditions besides the status: fulfilment happens once, in order.
+GUARDS: dict[str, dict[str, object]] = {
+    "ship": {"shipped_at__isnull": True},
+    "complete": {"shipped_at__isnull": False, "delivered_at__isnull": True},
+}
+
+TIMESTAMPS = {
+    "pay": "paid_at",
+    "cancel": "cancelled_at",
+    "ship": "shipped_at",
+    "complete": "delivered_at",
+}
 
 
-def transition(order_id: int, action: str, *, note: str = "") -> bool:
+def transition(order_id: int, action: str, *, note: str = "", **fields: object) -> bool:
     """Move the order along `action` if it is in a source state; False if it was not.
 
+    `fields` are written in the same UPDATE (a shipment's carrier and tracking number).
     Call inside the caller's transaction so the event row commits with the change.
     """
     sources, target, event = TRANSITIONS[action]
-    changes: dict[str, object] = {"status": target}
+    changes: dict[str, object] = {"status": target, **fields}
     if action in TIMESTAMPS:
         changes[TIMESTAMPS[action]] = timezone.now()
-    won = Order.objects.filter(pk=order_id, status__in=sources).update(**changes) == 1
+    orders = Order.objects.filter(pk=order_id, status__in=sources, **GUARDS.get(action, {}))
+    won = orders.update(**changes) == 1
     if won:
         OrderEvent.objects.create(order_id=order_id, kind=event, note=note)
     return won

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from merchants.admin_scoping import OperatorOnlyAdmin
 from shop.core.admin import ReadOnlyAdmin
 
 from .models import Payment, PaymentNotification, Refund
@@ -17,7 +18,7 @@ class RefundInline(admin.TabularInline):
 
 
 @admin.register(Payment)
-class PaymentAdmin(ReadOnlyAdmin):
+class PaymentAdmin(OperatorOnlyAdmin, ReadOnlyAdmin):
     list_display = [
         "reference",
         "purpose",
@@ -35,7 +36,7 @@ class PaymentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(ReadOnlyAdmin):
+class RefundAdmin(OperatorOnlyAdmin, ReadOnlyAdmin):
     list_display = ["idempotency_key", "subject", "amount", "status", "attempts", "created_at"]
     list_filter = ["status"]
     search_fields = ["idempotency_key", "subject", "payment__reference", "provider_reference"]
@@ -44,7 +45,7 @@ class RefundAdmin(ReadOnlyAdmin):
 
 
 @admin.register(PaymentNotification)
-class PaymentNotificationAdmin(ReadOnlyAdmin):
+class PaymentNotificationAdmin(OperatorOnlyAdmin, ReadOnlyAdmin):
     list_display = ["event_id", "event_type", "gateway", "received_at"]
     list_filter = ["event_type", "gateway"]
     search_fields = ["event_id"]

@@ -25,7 +25,6 @@ def test_an_operator_adds_a_product_with_skus_and_a_photo_and_it_is_searchable(c
         "title": "羊毛围巾",
         "title_en": "Wool Scarf",
         "description": "保暖",
-        "status": Product.Status.LISTED,
         **_formset(
             "skus",
             [
@@ -60,5 +59,15 @@ def test_an_operator_adds_a_product_with_skus_and_a_photo_and_it_is_searchable(c
     image = ProductImage.objects.get(product=product)
     assert image.thumbnail.name.endswith(".jpg")
     assert (image.width, image.height) == (900, 600)
+    assert product.status == Product.Status.DRAFT
+    assert list(selectors.product_listing(query="scarf")) == []
+
+    for action in ("submit_for_review", "approve"):
+        client.post(
+            reverse("admin:catalogue_product_changelist"),
+            {"action": action, "_selected_action": [product.pk]},
+        )
+    product.refresh_from_db()
+    assert product.status == Product.Status.LISTED
     assert [p.pk for p in selectors.product_listing(query="scarf")] == [product.pk]
     assert [p.pk for p in selectors.product_listing(query="围巾")] == [product.pk]

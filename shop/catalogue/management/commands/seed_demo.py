@@ -169,6 +169,9 @@ def seed_categories() -> tuple[dict[str, Category], int]:
             )
             by_slug[child.slug] = category
             created += made
+    Category.objects.filter(slug__in=demo_data.QUALIFIED_CATEGORIES).update(
+        requires_qualification=True
+    )
     return by_slug, created
 
 
@@ -215,6 +218,28 @@ def seed_users() -> int:
         )
         created += 1
     return created
+
+
+def seed_merchant_staff(merchants: dict[str, Merchant]) -> int:
+    """Each demo merchant may sell in the categories it has products in; one has an owner login."""
+    from merchants.models import MerchantStaff
+    from merchants.services import staff_group
+
+    for merchant in merchants.values():
+        merchant.categories.add(*Category.objects.filter(products__merchant=merchant).distinct())
+    if User.objects.filter(email=demo_data.MERCHANT_EMAIL).exists():
+        return 0
+    owner = User.objects.create_user(
+        email=demo_data.MERCHANT_EMAIL,
+        password=demo_data.MERCHANT_PASSWORD,
+        name=demo_data.MERCHANT_NAME,
+        is_staff=True,
+    )
+    owner.groups.add(staff_group())
+    MerchantStaff.objects.create(
+        user=owner, merchant=merchants[demo_data.MERCHANT_SLUG], role=MerchantStaff.Role.OWNER
+    )
+    return 1
 
 
 # --- Products ---------------------------------------------------------------------------------
@@ -330,6 +355,7 @@ class Command(BaseCommand):
             merchants, new_merchants = seed_merchants()
             new_users = seed_users()
         new_products, new_skus = seed_products(total, categories, merchants)
+        new_users += seed_merchant_staff(merchants)
 
         demo_count = demo_products().count()
         self.stdout.write(
@@ -353,4 +379,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  operator  {demo_data.OPERATOR_EMAIL} / {demo_data.OPERATOR_PASSWORD}"
             "  (superuser, /admin/)"
+        )
+        self.stdout.write(
+            f"  merchant  {demo_data.MERCHANT_EMAIL} / {demo_data.MERCHANT_PASSWORD}"
+            "  (Mountain Coffee's owner, /admin/)"
         )

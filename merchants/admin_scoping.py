@@ -1,0 +1,85 @@
+"""One reusable guard for the Django admin: merchant staff see only their own shop.
+
+`MerchantScopedAdmin` scopes everything the admin reads through `get_queryset` (lists,
+search, autocomplete, change views by id, bulk actions, exports), limits foreign-key
+choices to the merchant's own rows, and stamps the merchant on new rows. Platform models
+(ledger, users, categories, applications) stay out of reach through permissions: the
+"merchant staff" group is granted only the models listed in `merchants.services`.
+"""
+
+from django.contrib import admin
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest
+
+from .models import Merchant
+from .selectors import is_operator, merchant_for_user, scope_to_merchant
+
+# How each merchant-owned model reaches its merchant.
+SCOPE_PATHS: dict[str, str] = {
+    "merchants.merchant": "pk",
+    "merchants.merchantstaff": "merchant",
+    "catalogue.product": "merchant",
+    "catalogue.sku": "product__merchant",
+    "catalogue.productimage": "product__merchant",
+    "catalogue.stockrecord": "sku__product__merchant",
+    "orders.order": "merchant",
+    "orders.refundrequest": "order__merchant",
+}
+
+
+def scope_path(model: type[Model]) -> str | None:
+    return SCOPE_PATHS.get(model._meta.label_lower)
+
+
+class MerchantScopedAdmin(admin.ModelAdmin):
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        path = scope_path(self.model)
+        assert path is not None, f"{self.model} has no merchant scope path"
+        return scope_to_merchant(super().get_queryset(request), request.user, path)
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        path = scope_path(db_field.related_model)
+        if path is not None:
+            kwargs["queryset"] = scope_to_merchant(
+                db_field.related_model._default_manager.all(), request.user, path
+            )
+        elif db_field.name == "category" and not is_operator(request.user):
+            merchant = merchant_for_user(request.user)
+            kwargs["queryset"] = (
+                merchant.categories.all() if merchant else db_field.related_model.objects.none()
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_exclude(self, request: HttpRequest, obj: Model | None = None):
+        exclude = list(super().get_exclude(request, obj) or [])
+        if not is_operator(request.user) and "merchant" in {
+            f.name for f in self.model._meta.fields
+        }:
+            exclude.append("merchant")
+        return exclude
+
+    def save_model(self, request: HttpRequest, obj: Model, form, change: bool) -> None:
+        if not is_operator(request.user) and hasattr(obj, "merchant_id"):
+            merchant = merchant_for_user(request.user)
+            assert isinstance(merchant, Merchant)
+            obj.merchant = merchant
+        super().save_model(request, obj, form, change)
+
+
+class OperatorOnlyAdmin(admin.ModelAdmin):
+    """Platform models: merchant staff never see them, whatever permissions they hold."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_operator(request.user) and super().has_module_permission(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return is_operator(request.user) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return is_operator(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return is_operator(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return is_operator(request.user) and super().has_delete_permission(request, obj)

@@ -1,0 +1,311 @@
+"""Writes for merchants: applications, review, suspension and staff."""
+
+from django.conf import settings
+from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from shop.accounts.models import User
+from shop.catalogue.models import Category
+
+from .models import ApplicationDocument, Merchant, MerchantApplication, MerchantStaff
+from .selectors import is_operator
+from .uploads import sniff_document
+from .uscc import normalize_uscc
+
+STAFF_GROUP = "merchant staff"
+# What merchant staff may do in the admin; every queryset is scoped to their merchant.
+STAFF_PERMISSIONS = {
+    "catalogue": [
+        "view_product",
+        "add_product",
+        "change_product",
+        "view_sku",
+        "add_sku",
+        "change_sku",
+        "delete_sku",
+        "view_productimage",
+        "add_productimage",
+        "change_productimage",
+        "delete_productimage",
+        "view_stockrecord",
+        "change_stockrecord",
+    ],
+    "orders": ["view_order", "change_order", "view_refundrequest", "change_refundrequest"],
+    "merchants": [
+        "view_merchant",
+        "view_merchantstaff",
+        "add_merchantstaff",
+        "delete_merchantstaff",
+    ],
+}
+
+
+class ApplicationError(Exception):
+    """An application action that cannot happen; the message is for the person."""
+
+
+def staff_group() -> Group:
+    """The "merchant staff" group with exactly the permissions above (kept in sync)."""
+    group = Group.objects.get_or_create(name=STAFF_GROUP)[0]
+    wanted = [
+        Permission.objects.get(content_type__app_label=app, codename=codename)
+        for app, codenames in STAFF_PERMISSIONS.items()
+        for codename in codenames
+    ]
+    group.permissions.set(wanted)
+    return group
+
+
+def _documents(
+    application: MerchantApplication, licence: UploadedFile | None, qualifications: dict
+) -> None:
+    if licence is not None:
+        application.documents.filter(kind=ApplicationDocument.Kind.LICENCE).delete()
+        ApplicationDocument.objects.create(
+            application=application,
+            kind=ApplicationDocument.Kind.LICENCE,
+            file=licence,
+            content_type=sniff_document(licence),
+        )
+    for category, upload in qualifications.items():
+        application.documents.filter(
+            kind=ApplicationDocument.Kind.QUALIFICATION, category=category
+        ).delete()
+        ApplicationDocument.objects.create(
+            application=application,
+            kind=ApplicationDocument.Kind.QUALIFICATION,
+            category=category,
+            file=upload,
+            content_type=sniff_document(upload),
+        )
+
+
+def _missing_documents(application: MerchantApplication) -> list[str]:
+    missing = []
+    if not application.documents.filter(kind=ApplicationDocument.Kind.LICENCE).exists():
+        missing.append(_("the business licence"))
+    have = set(
+        application.documents.filter(kind=ApplicationDocument.Kind.QUALIFICATION).values_list(
+            "category_id", flat=True
+        )
+    )
+    for category in application.categories.all():
+        if category.requires_qualification and category.pk not in have:
+            missing.append(
+                _("a qualification for %(category)s") % {"category": category.display_name}
+            )
+    return missing
+
+
+@transaction.atomic
+def application_submit(
+    *,
+    data: dict,
+    categories: list[Category],
+    licence: UploadedFile | None,
+    qualifications: dict[Category, UploadedFile],
+    application: MerchantApplication | None = None,
+    partner: str = "",
+) -> MerchantApplication:
+    """Submit a new application, or fix and resubmit a rejected one.
+
+    Uploads are checked by content before anything is saved; a missing document is
+    refused with a message naming it.
+    """
+    if application is not None and application.status != MerchantApplication.Status.REJECTED:
+        raise ApplicationError(_("Only a rejected application can be changed."))
+    for upload in [licence, *qualifications.values()]:
+        if upload is not None:
+            sniff_document(upload)
+    application = application or MerchantApplication(submitted_by_partner=partner)
+    for field in ("legal_name", "shop_name", "contact_name", "contact_phone", "email"):
+        setattr(application, field, data[field])
+    application.uscc = normalize_uscc(data["uscc"])
+    application.status = MerchantApplication.Status.SUBMITTED
+    application.rejection_reason = ""
+    application.full_clean(exclude=["merchant", "reviewed_by"])
+    application.save()
+    application.categories.set(categories)
+    _documents(application, licence, qualifications)
+    missing = _missing_documents(application)
+    if missing:
+        raise ValidationError(_("Please upload %(documents)s.") % {"documents": ", ".join(missing)})
+    return application
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name) or "shop"
+    slug, n = base, 1
+    while Merchant.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+@transaction.atomic
+def application_approve(*, application: MerchantApplication, operator: User) -> Merchant:
+    """Create the merchant, its owner account in the staff group, and tell the applicant."""
+    won = MerchantApplication.objects.filter(
+        pk=application.pk, status=MerchantApplication.Status.SUBMITTED
+    ).update(
+        status=MerchantApplication.Status.APPROVED, reviewed_by=operator, reviewed_at=timezone.now()
+    )
+    if not won:
+        raise ApplicationError(_("This application was already reviewed."))
+    staff_check(email=application.email)
+    if Merchant.objects.filter(uscc=application.uscc).exists():
+        raise ApplicationError(_("A shop with this Unified Social Credit Code already exists."))
+    merchant = Merchant.objects.create(
+        name=application.shop_name,
+        slug=_unique_slug(application.shop_name),
+        legal_name=application.legal_name,
+        uscc=application.uscc,
+        contact_name=application.contact_name,
+        contact_phone=application.contact_phone,
+        email=application.email,
+    )
+    merchant.categories.set(application.categories.all())
+    MerchantApplication.objects.filter(pk=application.pk).update(merchant=merchant)
+    owner, created = User.objects.get_or_create(
+        email=application.email.lower(), defaults={"name": application.contact_name}
+    )
+    if created:
+        owner.set_unusable_password()
+    owner.is_staff = True
+    owner.save()
+    MerchantStaff.objects.create(user=owner, merchant=merchant, role=MerchantStaff.Role.OWNER)
+    owner.groups.add(staff_group())
+    application.refresh_from_db()
+    transaction.on_commit(lambda: _mail_approved(application, owner))
+    return merchant
+
+
+def _mail_approved(application: MerchantApplication, owner: User) -> None:
+    _mail(
+        application,
+        "application_approved",
+        {"set_password_url": set_password_url(owner), "owner": owner},
+    )
+
+
+def _mail(application: MerchantApplication, template: str, context: dict) -> None:
+    context = {
+        "application": application,
+        "admin_url": settings.SITE_URL + reverse("admin:index"),
+        **context,
+    }
+    subject = render_to_string(f"emails/{template}_subject.txt", context).strip()
+    send_mail(
+        subject, render_to_string(f"emails/{template}.txt", context), None, [application.email]
+    )
+
+
+@transaction.atomic
+def application_reject(*, application: MerchantApplication, operator: User, reason: str) -> None:
+    if not reason.strip():
+        raise ApplicationError(_("Say why the application is rejected; the applicant reads it."))
+    won = MerchantApplication.objects.filter(
+        pk=application.pk, status=MerchantApplication.Status.SUBMITTED
+    ).update(
+        status=MerchantApplication.Status.REJECTED,
+        rejection_reason=reason.strip(),
+        reviewed_by=operator,
+        reviewed_at=timezone.now(),
+    )
+    if not won:
+        raise ApplicationError(_("This application was already reviewed."))
+    application.refresh_from_db()
+    transaction.on_commit(lambda: _mail(application, "application_rejected", {}))
+
+
+def merchant_suspend(*, merchant: Merchant) -> bool:
+    """Hide the shop at once: the storefront shows only active merchants' products.
+
+    Gifts already paid for stay claimable and still expire and refund as usual.
+    """
+    return (
+        Merchant.objects.filter(pk=merchant.pk, status=Merchant.Status.ACTIVE).update(
+            status=Merchant.Status.SUSPENDED
+        )
+        == 1
+    )
+
+
+def merchant_reinstate(*, merchant: Merchant) -> bool:
+    return (
+        Merchant.objects.filter(pk=merchant.pk, status=Merchant.Status.SUSPENDED).update(
+            status=Merchant.Status.ACTIVE
+        )
+        == 1
+    )
+
+
+def staff_check(*, email: str, merchant: Merchant | None = None) -> None:
+    """Refuse people who may not join a shop: operators, or another shop's staff."""
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        return
+    if is_operator(user):
+        raise ApplicationError(_("A platform operator's account cannot join a shop."))
+    other = MerchantStaff.objects.filter(user=user)
+    if merchant is not None:
+        other = other.exclude(merchant=merchant)
+    if other.exists():
+        raise ApplicationError(_("This person already works for another shop."))
+
+
+@transaction.atomic
+def staff_add(*, merchant: Merchant, email: str, name: str = "") -> MerchantStaff:
+    """An owner adds a colleague, who is emailed a link to set their password."""
+    staff_check(email=email, merchant=merchant)
+    user, created = User.objects.get_or_create(email=email.lower(), defaults={"name": name})
+    if created:
+        user.set_unusable_password()
+    user.is_staff = True
+    user.save()
+    user.groups.add(staff_group())
+    staff = MerchantStaff.objects.get_or_create(user=user, defaults={"merchant": merchant})[0]
+    if not user.has_usable_password():
+        transaction.on_commit(lambda: _mail_set_password(user, merchant))
+    return staff
+
+
+@transaction.atomic
+def staff_remove(*, staff: MerchantStaff) -> None:
+    """Take someone off a shop: they lose the admin with it, not just the shop's rows."""
+    user = staff.user
+    staff.delete()
+    user.is_staff = False
+    user.save(update_fields=["is_staff"])
+    user.groups.remove(staff_group())
+
+
+def set_password_url(user: User) -> str:
+    return settings.SITE_URL + reverse(
+        "accounts:password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+
+
+def _mail_set_password(user: User, merchant: Merchant) -> None:
+    context = {
+        "merchant": merchant,
+        "set_password_url": set_password_url(user),
+        "admin_url": settings.SITE_URL + reverse("admin:index"),
+    }
+    subject = render_to_string("emails/staff_invited_subject.txt", context).strip()
+    send_mail(subject, render_to_string("emails/staff_invited.txt", context), None, [user.email])

@@ -1,0 +1,107 @@
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from . import dashboard as figures
+from . import services
+from .forms import ApplicationForm
+from .models import MerchantApplication
+from .selectors import is_operator, merchant_for_user
+
+STATUS_SALT = "merchants.application-status"
+
+
+@staff_member_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The admin dashboard: the merchant's own figures, or the platform's for operators."""
+    merchant = None if is_operator(request.user) else merchant_for_user(request.user)
+    if merchant is None and not is_operator(request.user):
+        return render(
+            request, "admin/merchants/dashboard.html", {"title": _("Dashboard"), "missing": True}
+        )
+    data = figures.dashboard(merchant=merchant)
+    context = {
+        "title": _("Dashboard"),
+        "data": data,
+        "chart": mark_safe(figures.bar_chart_svg(data.daily_sales)),  # built from numbers only
+    }
+    return render(request, "admin/merchants/dashboard.html", context)
+
+
+def _status_url(application: MerchantApplication) -> str:
+    return reverse(
+        "merchants:application_status", args=[signing.dumps(application.pk, salt=STATUS_SALT)]
+    )
+
+
+def apply(request: HttpRequest) -> HttpResponse:
+    """The public "Open a shop" form."""
+    form = ApplicationForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            application = services.application_submit(
+                data=form.cleaned_data,
+                categories=list(form.cleaned_data["categories"]),
+                licence=form.cleaned_data["licence"],
+                qualifications=form.qualifications(),
+            )
+        except (ValidationError, services.ApplicationError) as error:
+            form.add_error(
+                None, error.messages if isinstance(error, ValidationError) else str(error)
+            )
+        else:
+            messages.success(
+                request,
+                _("Thank you! Your application is waiting for review. Keep this page's link."),
+            )
+            return redirect(_status_url(application))
+    return render(request, "merchants/apply.html", {"form": form})
+
+
+def application_status(request: HttpRequest, key: str) -> HttpResponse:
+    """The applicant's page (its signed link is the key): status, and a rejected one can be fixed."""
+    try:
+        pk = signing.loads(key, salt=STATUS_SALT)
+    except signing.BadSignature as error:
+        raise Http404("No such application") from error
+    application = get_object_or_404(MerchantApplication, pk=pk)
+    form = None
+    if application.status == MerchantApplication.Status.REJECTED:
+        initial = {
+            f: getattr(application, f)
+            for f in ("legal_name", "shop_name", "uscc", "contact_name", "contact_phone", "email")
+        }
+        initial["categories"] = list(application.categories.all())
+        on_file = set(
+            application.documents.filter(kind="qualification").values_list("category_id", flat=True)
+        )
+        form = ApplicationForm(
+            request.POST or None,
+            request.FILES or None,
+            initial=initial,
+            resubmission=True,
+            on_file=on_file,
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.application_submit(
+                    application=application,
+                    data=form.cleaned_data,
+                    categories=list(form.cleaned_data["categories"]),
+                    licence=form.cleaned_data.get("licence"),
+                    qualifications=form.qualifications(),
+                )
+            except (ValidationError, services.ApplicationError) as error:
+                form.add_error(
+                    None, error.messages if isinstance(error, ValidationError) else str(error)
+                )
+            else:
+                messages.success(request, _("Resubmitted; it is waiting for review again."))
+                return redirect(request.path)
+    return render(request, "merchants/status.html", {"application": application, "form": form})
