@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from shop.catalogue.models import Sku
+from shop.core.models import DeliveryAddress
 from shop.orders.models import Order
 from shop.payments.models import Payment
 
@@ -114,7 +115,7 @@ class Gift(models.Model):
         return self.quantity > 1
 
 
-class GiftClaim(models.Model):
+class GiftClaim(DeliveryAddress):
     """One recipient's unit: who, where to, which variant, and the order that ships it."""
 
     gift = models.ForeignKey(Gift, on_delete=models.PROTECT, related_name="claims")
@@ -127,13 +128,6 @@ class GiftClaim(models.Model):
     )
     sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="gift_claims")
     order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="gift_claim")
-    recipient_name = models.CharField(_("name"), max_length=50)
-    phone = models.CharField(_("phone"), max_length=11)
-    province = models.CharField(_("province"), max_length=20)
-    city = models.CharField(_("city"), max_length=50)
-    district = models.CharField(_("district"), max_length=50)
-    street = models.CharField(_("address"), max_length=200)
-    postcode = models.CharField(_("postcode"), max_length=6, blank=True)
     claimed_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -7,10 +7,11 @@ from django.utils.translation import gettext_lazy as _
 
 from merchants.models import Merchant
 from shop.catalogue.models import Sku
+from shop.core.models import DeliveryAddress
 from shop.payments.models import Payment
 
 
-class Order(models.Model):
+class Order(DeliveryAddress):
     """One merchant's part of a purchase. Its status changes only in `orders.state`."""
 
     class Status(models.TextChoices):
@@ -41,14 +42,6 @@ class Order(models.Model):
         _("status"), max_length=20, choices=Status.choices, default=Status.PENDING_PAYMENT
     )
     language = models.CharField(max_length=10, default="zh-hans")
-    # The delivery address, copied: later edits to the address book do not move a parcel.
-    recipient_name = models.CharField(_("name"), max_length=50)
-    phone = models.CharField(_("phone"), max_length=11)
-    province = models.CharField(_("province"), max_length=20)
-    city = models.CharField(_("city"), max_length=50)
-    district = models.CharField(_("district"), max_length=50)
-    street = models.CharField(_("address"), max_length=200)
-    postcode = models.CharField(_("postcode"), max_length=6, blank=True)
     total = models.DecimalField(_("total"), max_digits=12, decimal_places=2)
     refunded_amount = models.DecimalField(
         _("refunded"), max_digits=12, decimal_places=2, default=Decimal("0.00")
