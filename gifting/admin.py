@@ -2,34 +2,22 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from merchants.admin_scoping import OperatorOnlyAdmin
-from shop.core.admin import ReadOnlyAdmin
+from shop.core.admin import ReadOnlyAdmin, ReadOnlyInline
 from shop.core.privacy import mask_name, mask_phone
 
 from .models import Gift, GiftClaim, GiftEvent
 
 
-class GiftEventInline(admin.TabularInline):
+class GiftEventInline(ReadOnlyInline):
     model = GiftEvent
-    extra = 0
-    can_delete = False
     fields = ["created_at", "kind", "note"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
-class GiftClaimInline(admin.TabularInline):
+class GiftClaimInline(ReadOnlyInline):
     """Who claimed, masked: the full address lives on the fulfilment order."""
 
     model = GiftClaim
-    extra = 0
-    can_delete = False
     fields = ["masked_name", "masked_phone", "city", "sku", "order", "claimed_at"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
     @admin.display(description=_("name"))
     def masked_name(self, claim: GiftClaim) -> str:

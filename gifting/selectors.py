@@ -105,7 +105,3 @@ def gifts_received(*, user: object) -> QuerySet[GiftClaim]:
 
 def claims_by_ids(*, gift: Gift, ids: list[int]) -> list[GiftClaim]:
     return list(GiftClaim.objects.filter(gift=gift, pk__in=ids).select_related("order", "sku"))
-
-
-def sent_gift_for_payment(*, user: object, reference: str) -> Gift:
-    return get_object_or_404(Gift, sender=user, payment__reference=reference)

@@ -286,10 +286,6 @@ def gift_cancel(*, gift: Gift) -> None:
         raise GiftError(_closed_message(gift))
 
 
-def gift_expire(*, gift: Gift) -> bool:
-    return _close(gift, S.EXPIRED, GiftEvent.Kind.EXPIRED)
-
-
 def gifts_expire_due(*, batch: int = 500) -> int:
     """The beat sweep: expire every live gift past its deadline, in batches.
 

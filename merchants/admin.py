@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from shop.core.admin import ReadOnlyAdmin
+from shop.core.admin import ReadOnlyAdmin, ReadOnlyInline
 
 from . import services
 from .admin_scoping import MerchantScopedAdmin, OperatorOnlyAdmin
@@ -141,15 +141,9 @@ class MerchantStaffAdmin(MerchantScopedAdmin):
             services.staff_remove(staff=staff)
 
 
-class ApplicationDocumentInline(admin.TabularInline):
+class ApplicationDocumentInline(ReadOnlyInline):
     model = ApplicationDocument
-    extra = 0
-    can_delete = False
     fields = ["kind", "category", "link", "content_type", "uploaded_at"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     @admin.display(description=_("file"))
     def link(self, document: ApplicationDocument) -> str:

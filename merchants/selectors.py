@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from .models import Merchant, MerchantApplication, MerchantStaff
+from .models import Merchant, MerchantStaff
 
 
 def merchant_for_user(user: object) -> Merchant | None:
@@ -40,7 +40,3 @@ def scope_to_merchant(queryset: QuerySet, user: object, path: str) -> QuerySet:
     if merchant is None:
         return queryset.none()
     return queryset.filter(**{path: merchant.pk if path == "pk" else merchant})
-
-
-def applications_for_review() -> QuerySet[MerchantApplication]:
-    return MerchantApplication.objects.filter(status=MerchantApplication.Status.SUBMITTED)

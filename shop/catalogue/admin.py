@@ -66,6 +66,7 @@ class ProductAdmin(MerchantScopedAdmin):
     list_display = ["title", "merchant", "category", "status", "featured", "updated_at"]
     list_filter = ["status", "featured", "category__parent", "merchant"]
     list_select_related = ["merchant", "category"]
+    ordering = ["-pk"]
     search_fields = ["title", "title_en", "skus__code"]
     inlines = [SkuInline, ProductImageInline]
     actions = ["submit_for_review", "approve", "reject", "delist"]

@@ -19,32 +19,21 @@ from django.utils.translation import gettext_noop
 from merchants.admin_scoping import MerchantScopedAdmin
 from merchants.models import AddressAccessLog
 from merchants.selectors import is_operator
+from shop.core.admin import ReadOnlyInline
 from shop.core.privacy import mask_name, mask_phone
 
 from . import services
 from .models import Order, OrderEvent, OrderLine, RefundRequest
 
 
-class OrderLineInline(admin.TabularInline):
+class OrderLineInline(ReadOnlyInline):
     model = OrderLine
-    extra = 0
-    can_delete = False
     fields = ["product_title", "sku_label", "unit_price", "quantity", "commission_rate"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
-class OrderEventInline(admin.TabularInline):
+class OrderEventInline(ReadOnlyInline):
     model = OrderEvent
-    extra = 0
-    can_delete = False
     fields = ["created_at", "kind", "note"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 class ShipmentForm(forms.Form):

@@ -1,20 +1,14 @@
 from django.contrib import admin
 
 from merchants.admin_scoping import OperatorOnlyAdmin
-from shop.core.admin import ReadOnlyAdmin
+from shop.core.admin import ReadOnlyAdmin, ReadOnlyInline
 
 from .models import Payment, PaymentNotification, Refund
 
 
-class RefundInline(admin.TabularInline):
+class RefundInline(ReadOnlyInline):
     model = Refund
-    extra = 0
-    can_delete = False
     fields = ["idempotency_key", "subject", "amount", "status", "provider_reference", "created_at"]
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Payment)

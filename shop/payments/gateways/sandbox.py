@@ -1,7 +1,8 @@
 """The shop's adapter for the built-in sandbox provider, implementing `PaymentGateway`."""
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -22,13 +23,24 @@ from shop.sandbox import provider
 from shop.sandbox.models import SandboxCharge, SandboxRefund
 
 
+@contextmanager
+def _provider_errors() -> Iterator[None]:
+    """The provider's failures as the gateway interface names them."""
+    try:
+        yield
+    except provider.ProviderTimeout as error:
+        raise GatewayTimeout(str(error)) from error
+    except provider.ProviderRefusal as error:
+        raise GatewayError(str(error)) from error
+
+
 class SandboxGateway:
     name = "sandbox"
 
     def start_payment(
         self, *, reference: str, amount: Decimal, description: str, return_url: str, notify_url: str
     ) -> PaymentStart:
-        try:
+        with _provider_errors():
             charge = provider.charge_create(
                 merchant_reference=reference,
                 amount=amount,
@@ -36,10 +48,6 @@ class SandboxGateway:
                 return_url=return_url,
                 notify_url=notify_url,
             )
-        except provider.ProviderTimeout as error:
-            raise GatewayTimeout(str(error)) from error
-        except provider.ProviderRefusal as error:
-            raise GatewayError(str(error)) from error
         return PaymentStart(
             redirect_url=settings.SITE_URL + reverse("sandbox:pay", args=[charge.id]),
             provider_reference=charge.id,
@@ -66,17 +74,13 @@ class SandboxGateway:
     def refund(
         self, *, payment_reference: str, idempotency_key: str, amount: Decimal, notify_url: str
     ) -> RefundResult:
-        try:
+        with _provider_errors():
             refund = provider.refund_create(
                 merchant_reference=payment_reference,
                 idempotency_key=idempotency_key,
                 amount=amount,
                 notify_url=notify_url,
             )
-        except provider.ProviderTimeout as error:
-            raise GatewayTimeout(str(error)) from error
-        except provider.ProviderRefusal as error:
-            raise GatewayError(str(error)) from error
         return RefundResult(
             status=refund.status, provider_reference=refund.id, failure_reason=refund.failure_reason
         )
@@ -84,13 +88,11 @@ class SandboxGateway:
     def refund_many(
         self, *, requests: list[RefundRequest], notify_url: str
     ) -> list[RefundResult | GatewayError]:
-        try:
+        with _provider_errors():
             answers = provider.refund_create_many(
                 requests=[(r.payment_reference, r.idempotency_key, r.amount) for r in requests],
                 notify_url=notify_url,
             )
-        except provider.ProviderTimeout as error:
-            raise GatewayTimeout(str(error)) from error
         return [
             GatewayError(str(answer))
             if isinstance(answer, provider.ProviderRefusal)
