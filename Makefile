@@ -49,7 +49,8 @@ run: setup
 test: $(VENV)/.synced
 	@if command -v msgfmt >/dev/null; then DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv -v 0; fi
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) SECRET_KEY=test-only-secret \
-		DEBUG=0 SECURE_SSL_REDIRECT=0 CACHE_URL=locmemcache:// $(BIN)/pytest --ignore=tests/perf $(PYTEST_ARGS)
+		DEBUG=0 SECURE_SSL_REDIRECT=0 CACHE_URL=locmemcache:// WEBHOOK_ALLOW_INSECURE=1 WEBHOOK_RETRY_BASE_SECONDS=1 \
+		$(BIN)/pytest --ignore=tests/perf $(PYTEST_ARGS)
 
 # Same servers as `make test`. The bench's test database is test_<name>_perf (see
 # tests/perf/conftest.py), so it never drops a running `make test`'s; its broker is a Redis

@@ -34,15 +34,16 @@ class GiftAdmin(OperatorOnlyAdmin, ReadOnlyAdmin):
         "pk",
         "sku",
         "sender",
+        "partner",
         "quantity",
         "units_claimed",
         "status",
         "amount",
         "expires_at",
     ]
-    list_filter = ["status"]
-    list_select_related = ["sku__product", "sender"]
-    search_fields = ["pk", "sender__email", "payment__reference"]
+    list_filter = ["status", "partner"]
+    list_select_related = ["sku__product", "sender", "partner"]
+    search_fields = ["pk", "sender__email", "partner__name", "payment__reference"]
     date_hierarchy = "created_at"
     exclude = ["token_salt", "token_hash"]
     inlines = [GiftClaimInline, GiftEventInline]

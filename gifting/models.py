@@ -39,6 +39,15 @@ class Gift(models.Model):
         related_name="gifts_sent",
         verbose_name=_("sender"),
     )
+    partner = models.ForeignKey(
+        "partners.Partner",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="gifts",
+        verbose_name=_("sent by partner"),
+        help_text=_("Set when a partner sent the gift through the API, paid from its balance."),
+    )
     sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="gifts")
     quantity = models.PositiveSmallIntegerField(_("units"), default=1)
     units_claimed = models.PositiveSmallIntegerField(_("units claimed"), default=0)
@@ -90,6 +99,11 @@ class Gift(models.Model):
                 name="gift_live_by_expiry",
             ),
             models.Index(fields=["sender", "-created_at"], name="gift_sender_recent"),
+            models.Index(
+                fields=["partner", "-id"],
+                condition=Q(partner__isnull=False),
+                name="gift_partner_recent",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -3,8 +3,20 @@
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import (
+    Case,
+    CharField,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
 from merchants.models import Merchant
 from shop.catalogue.models import Product, Sku
@@ -30,6 +42,54 @@ def giftable_skus(product: Product, skus: list[Sku]) -> list[Sku]:
     if not product_is_giftable(product):
         return []
     return [s for s in skus if s.is_active and s.price <= settings.GIFT_MAX_UNIT_PRICE]
+
+
+def claim_url(gift: Gift) -> str:
+    """The link the sender shares (rebuilt from the stored salt; the token is not stored)."""
+    return settings.SITE_URL + reverse("gifting:claim", args=[tokens.token_for(gift.token_salt)])
+
+
+S = Gift.Status
+PUBLIC_STATUSES = (
+    "awaiting_recipient",
+    "accepted",
+    "shipped",
+    "delivered",
+    "declined",
+    "cancelled",
+    "expired",
+    "refunded",
+)
+
+
+def with_public_status(gifts: QuerySet[Gift]) -> QuerySet[Gift]:
+    """Annotate `public_status`: the gift's status as a partner follows it.
+
+    It goes on past `accepted` with the parcels (shipped once every claimed unit shipped,
+    delivered once every one arrived), and a closed gift becomes `refunded` once its
+    unclaimed units' money is back. Computed in the query, so lists filter on it.
+    """
+    claims = GiftClaim.objects.filter(gift=OuterRef("pk"))
+    return gifts.annotate(
+        public_status=Case(
+            When(
+                Q(status=S.ACCEPTED) & ~Exists(claims.filter(order__delivered_at__isnull=True)),
+                then=Value("delivered"),
+            ),
+            When(
+                Q(status=S.ACCEPTED) & ~Exists(claims.filter(order__shipped_at__isnull=True)),
+                then=Value("shipped"),
+            ),
+            When(
+                Q(status__in=[S.DECLINED, S.CANCELLED, S.EXPIRED])
+                & Q(units_claimed__lt=F("quantity"))
+                & Q(refunded_amount__gte=F("unit_price") * (F("quantity") - F("units_claimed"))),
+                then=Value("refunded"),
+            ),
+            default=F("status"),
+            output_field=CharField(),
+        )
+    )
 
 
 def gift_by_token(token: str) -> Gift | None:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_noop
 from shop.catalogue.models import Sku, StockRecord
 from shop.core.tasks import publish
 from shop.orders import services as orders
+from shop.partners import events
 from shop.payments import services as payments
 from shop.payments.models import Payment, Refund
 
@@ -57,8 +58,13 @@ def gift_create(
     sender_name: str,
     allow_variant_choice: bool,
     language: str,
+    partner: object | None = None,
+    gateway: str | None = None,
 ) -> Gift:
-    """Create the gift, reserve its units' stock and open its payment, all or nothing."""
+    """Create the gift, reserve its units' stock and open its payment, all or nothing.
+
+    A partner's gift (`partner`) is paid from its balance (`gateway`), by the caller.
+    """
     sku = (
         Sku.objects.select_related("product__category__parent", "product__merchant")
         .filter(pk=sku_id, is_active=True)
@@ -90,10 +96,12 @@ def gift_create(
             amount=amount,
             user=sender,
             description=_("Gift: %(title)s") % {"title": sku.product.title},
+            gateway=gateway,
         )
         salt = tokens.new_salt()
         gift = Gift.objects.create(
             sender=sender,
+            partner=partner,
             sku=sku,
             quantity=quantity,
             unit_price=sku.price,
@@ -221,6 +229,8 @@ def gift_claim(
         except IntegrityError as error:
             raise GiftError(_("This phone number has already accepted this gift.")) from error
         _event(gift.pk, GiftEvent.Kind.ACCEPTED)
+        if gift.partner_id:
+            events.gift_events([gift.pk], events.GIFT_ACCEPTED)
     gift.refresh_from_db()
     return claim
 
@@ -241,6 +251,12 @@ def _claimable_sku(gift: Gift, sku_id: int | None) -> Sku:
 # --- Closing a live gift ----------------------------------------------------------------
 
 
+WEBHOOK_EVENTS = {
+    GiftEvent.Kind.DECLINED: events.GIFT_DECLINED,
+    GiftEvent.Kind.CANCELLED: events.GIFT_CANCELLED,
+}
+
+
 def _close(gift: Gift, target: str, kind: str, *, require_unclaimed: bool = False) -> bool:
     """Win the compare-and-set, then give back stock and money for the unclaimed units."""
     with transaction.atomic():
@@ -251,6 +267,8 @@ def _close(gift: Gift, target: str, kind: str, *, require_unclaimed: bool = Fals
             orders.stock_release(sku_id=gift.sku_id, quantity=gift.units_left)
             _refund_unclaimed(gift)
         _event(gift.pk, kind)
+        if gift.partner_id:
+            events.gift_events([gift.pk], WEBHOOK_EVENTS[kind])
     return True
 
 
@@ -310,6 +328,7 @@ def gifts_expire_due(*, batch: int = 500) -> int:
                     "unit_price",
                     "amount",
                     "payment_id",
+                    "partner_id",
                 )[:batch]
             )
             if not due:
@@ -336,6 +355,9 @@ def gifts_expire_due(*, batch: int = 500) -> int:
             GiftEvent.objects.bulk_create(
                 GiftEvent(gift_id=g["pk"], kind=GiftEvent.Kind.EXPIRED) for g in due
             )
+            sent_by_partners = [g["pk"] for g in due if g["partner_id"]]
+            if sent_by_partners:
+                events.gift_events(sent_by_partners, events.GIFT_EXPIRED)
             refund_ids = [r.pk for r in created]
             transaction.on_commit(lambda ids=refund_ids: _publish_refunds(ids))
         total += len(due)
@@ -367,6 +389,7 @@ def gifts_refunds_succeeded(refunds: list[Refund]) -> None:
         GiftEvent(gift_id=gift_id, kind=GiftEvent.Kind.REFUNDED, note=f"¥{refund.amount}")
         for (gift_id, _), refund in zip(pairs, refunds, strict=True)
     )
+    events.gift_events([gift_id for gift_id, _ in pairs], events.GIFT_REFUNDED)
     transaction.on_commit(lambda: publish(send_gifts_refunded_task, pairs))
 
 

@@ -7,7 +7,7 @@ from django.utils import translation
 
 from shop.payments.models import Refund
 
-from . import services, tokens
+from . import selectors, services
 from .models import Gift
 
 
@@ -51,7 +51,7 @@ def send_gift_reminder_task(gift_id: int) -> None:
     gift = _gift(gift_id)
     if gift.status != Gift.Status.AWAITING_RECIPIENT:
         return
-    link = settings.SITE_URL + reverse("gifting:claim", args=[tokens.token_for(gift.token_salt)])
+    link = selectors.claim_url(gift)
     _mail_sender(gift, "gift_reminder", {"claim_url": link})
 
 

@@ -15,7 +15,7 @@ from shop.core import throttle
 from shop.payments import services as payments
 from shop.payments.gateway import GatewayError
 
-from . import selectors, services, tokens
+from . import selectors, services
 from .forms import ClaimForm, SendGiftForm
 from .models import Gift
 from .services import GiftError, Recipient
@@ -94,9 +94,7 @@ def sent_detail(request: HttpRequest, pk: int) -> HttpResponse:
     gift = selectors.gift_for_sender(user=request.user, pk=pk)
     context = {"gift": gift, "claims": selectors.claims_for_sender(gift)}
     if gift.status == Gift.Status.AWAITING_RECIPIENT:
-        link = settings.SITE_URL + reverse(
-            "gifting:claim", args=[tokens.token_for(gift.token_salt)]
-        )
+        link = selectors.claim_url(gift)
         qr = segno.make(link, error="m").svg_inline(scale=4, dark="#1f2328", light="#ffffff")
         context.update(claim_url=link, qr_svg=mark_safe(qr))
     return render(request, "gifting/sent_detail.html", context)

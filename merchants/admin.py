@@ -164,7 +164,7 @@ class MerchantApplicationAdmin(OperatorOnlyAdmin):
         "uscc",
         "contact_name",
         "status",
-        "submitted_by_partner",
+        "partner",
         "created_at",
     ]
     list_filter = ["status", "categories", "created_at"]
@@ -179,7 +179,7 @@ class MerchantApplicationAdmin(OperatorOnlyAdmin):
         "category_list",
         "status",
         "merchant",
-        "submitted_by_partner",
+        "partner",
         "reviewed_by",
         "created_at",
         "reviewed_at",
@@ -229,7 +229,7 @@ class MerchantApplicationAdmin(OperatorOnlyAdmin):
 
 @admin.register(AddressAccessLog)
 class AddressAccessLogAdmin(OperatorOnlyAdmin, ReadOnlyAdmin):
-    list_display = ["viewed_at", "user", "order"]
-    list_select_related = ["user", "order"]
-    search_fields = ["user__email", "order__number"]
+    list_display = ["viewed_at", "user", "partner", "order"]
+    list_select_related = ["user", "partner", "order"]
+    search_fields = ["user__email", "partner__name", "order__number"]
     date_hierarchy = "viewed_at"

@@ -117,8 +117,13 @@ class MerchantApplication(models.Model):
     merchant = models.OneToOneField(
         Merchant, on_delete=models.PROTECT, null=True, blank=True, related_name="application"
     )
-    submitted_by_partner = models.CharField(
-        _("submitted by service provider"), max_length=100, blank=True
+    partner = models.ForeignKey(
+        "partners.Partner",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="merchant_applications",
+        verbose_name=_("submitted by service provider"),
     )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -169,7 +174,16 @@ class ApplicationDocument(models.Model):
 class AddressAccessLog(models.Model):
     """Who opened an order's full delivery address, and when (operators can audit it)."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    partner = models.ForeignKey(
+        "partners.Partner",
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        help_text=_("Set when a partner's system read the address through the API."),
+    )
     order = models.ForeignKey(
         "orders.Order", on_delete=models.CASCADE, related_name="address_views"
     )
@@ -179,6 +193,13 @@ class AddressAccessLog(models.Model):
         verbose_name = _("address view")
         verbose_name_plural = _("address views")
         ordering = ["-viewed_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False) | Q(partner__isnull=False),
+                name="address_view_has_viewer",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.user} viewed {self.order} at {self.viewed_at:%Y-%m-%d %H:%M}"
+        viewer = self.user or self.partner
+        return f"{viewer} viewed {self.order} at {self.viewed_at:%Y-%m-%d %H:%M}"

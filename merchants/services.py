@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from shop.accounts.models import User
 from shop.catalogue.models import Category
+from shop.partners import events
 
 from .models import ApplicationDocument, Merchant, MerchantApplication, MerchantStaff
 from .selectors import is_operator
@@ -116,7 +117,7 @@ def application_submit(
     licence: UploadedFile | None,
     qualifications: dict[Category, UploadedFile],
     application: MerchantApplication | None = None,
-    partner: str = "",
+    partner: object | None = None,
 ) -> MerchantApplication:
     """Submit a new application, or fix and resubmit a rejected one.
 
@@ -128,7 +129,7 @@ def application_submit(
     for upload in [licence, *qualifications.values()]:
         if upload is not None:
             sniff_document(upload)
-    application = application or MerchantApplication(submitted_by_partner=partner)
+    application = application or MerchantApplication(partner=partner)
     for field in ("legal_name", "shop_name", "contact_name", "contact_phone", "email"):
         setattr(application, field, data[field])
     application.uscc = normalize_uscc(data["uscc"])
@@ -187,6 +188,9 @@ def application_approve(*, application: MerchantApplication, operator: User) -> 
     MerchantStaff.objects.create(user=owner, merchant=merchant, role=MerchantStaff.Role.OWNER)
     owner.groups.add(staff_group())
     application.refresh_from_db()
+    if application.partner_id:  # a service provider's application: it manages the shop
+        application.partner.merchants.add(merchant)
+        events.application_event(application, events.APPLICATION_APPROVED)
     transaction.on_commit(lambda: _mail_approved(application, owner))
     return merchant
 
@@ -226,6 +230,7 @@ def application_reject(*, application: MerchantApplication, operator: User, reas
     if not won:
         raise ApplicationError(_("This application was already reviewed."))
     application.refresh_from_db()
+    events.application_event(application, events.APPLICATION_REJECTED)
     transaction.on_commit(lambda: _mail(application, "application_rejected", {}))
 
 

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "django.contrib.humanize",
     "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "shop.core",
     "shop.accounts",
     "shop.catalogue",
@@ -51,6 +53,8 @@ INSTALLED_APPS = [
     "shop.sandbox",
     "merchants",
     "gifting",
+    "shop.partners",
+    "shop.api",
 ]
 
 MIDDLEWARE = [
@@ -154,6 +158,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 # A refund still pending this long is re-queued by the stuck-refund sweep.
 REFUND_RESUME_AFTER_SECONDS = env.int("REFUND_RESUME_AFTER_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+WEBHOOK_SWEEP_SECONDS = env.int("WEBHOOK_SWEEP_SECONDS", default=10)
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "shop.accounts.tasks.clear_expired_sessions",
@@ -182,6 +187,14 @@ CELERY_BEAT_SCHEDULE = {
     "sandbox-redeliver-notifications": {
         "task": "shop.sandbox.tasks.redeliver_notifications",
         "schedule": 30,
+    },
+    "deliver-due-webhooks": {
+        "task": "shop.partners.tasks.webhooks_deliver_due",
+        "schedule": WEBHOOK_SWEEP_SECONDS,
+    },
+    "prune-idempotency-keys": {
+        "task": "shop.partners.tasks.idempotency_records_prune",
+        "schedule": 60 * 60,
     },
 }
 
@@ -246,9 +259,55 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
 
 # --- REST framework ----------------------------------------------------------------------
+# The partner API (/api/v1/): bearer keys, problem+json errors, cursor pages.
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["shop.api.authentication.ApiKeyAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["shop.api.authentication.HasApiKey"],
+    "DEFAULT_THROTTLE_CLASSES": ["shop.api.throttling.ApiKeyRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "shop.api.pagination.Cursor",
+    "EXCEPTION_HANDLER": "shop.api.problems.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": None,
 }
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Gift Shop partner API",
+    "DESCRIPTION": (
+        "For merchants' systems, service providers and brands running gift campaigns. "
+        "Authenticate with `Authorization: Bearer <api key>`. Errors are RFC 9457 "
+        "problem details (`application/problem+json`). Money is "
+        '`{"value": "199.00", "currency": "CNY"}`; ids are opaque strings; lists are '
+        '`{"results": [...], "next": url or null}`. Every POST accepts an '
+        "`Idempotency-Key` header (kept 24 hours)."
+    ),
+    "VERSION": "1.0.0",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "shop.api.schema.add_problem_responses",
+    ],
+    "ENUM_NAME_OVERRIDES": {
+        "ProductStatusEnum": "shop.catalogue.models.Product.Status",
+        "OrderStatusEnum": "shop.orders.models.Order.Status",
+        "ApplicationStatusEnum": "merchants.models.MerchantApplication.Status",
+        "DeliveryStatusEnum": "shop.partners.models.WebhookDelivery.Status",
+    },
+}
+# Requests per API key (e.g. "600/min", "20/s"); 429 with Retry-After beyond it.
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="600/min")
+IDEMPOTENCY_KEY_TTL_SECONDS = env.int("IDEMPOTENCY_KEY_TTL_SECONDS", default=24 * 3600)
+# Webhooks: retried from WEBHOOK_RETRY_BASE_SECONDS, doubling, for 24 hours. Public https
+# URLs only, unless WEBHOOK_ALLOW_INSECURE (development and tests: http and loopback).
+WEBHOOK_ALLOW_INSECURE = env.bool("WEBHOOK_ALLOW_INSECURE", default=False)
+WEBHOOK_RETRY_BASE_SECONDS = env.int("WEBHOOK_RETRY_BASE_SECONDS", default=30)
 
 # --- Logging -----------------------------------------------------------------------------
 LOGGING = {
@@ -266,6 +325,8 @@ LOGGING = {
 PAYMENT_GATEWAY = env.str(
     "PAYMENT_GATEWAY", default="shop.payments.gateways.sandbox.SandboxGateway"
 )
+# In-house gateways, by name: a partner's gifts are paid from its prepaid balance.
+PAYMENT_GATEWAYS = {"balance": "shop.partners.gateway.BalanceGateway"}
 # The secret the sandbox signs its notifications with (HMAC-SHA256).
 SANDBOX_SECRET = env.str("SANDBOX_SECRET", default=f"sandbox:{SECRET_KEY}")
 

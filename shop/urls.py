@@ -1,14 +1,18 @@
 from django.conf import settings
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponse
 from django.urls import include, path, re_path
+from django.views import defaults
 from django.views.static import serve
 
 from merchants import views as merchant_views
+from shop.api import problems
 
 urlpatterns = [
     path("admin/dashboard/", merchant_views.dashboard, name="merchant_dashboard"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("shop.api.urls")),
     path("account/", include("shop.accounts.urls")),
     path("merchants/", include("merchants.urls")),
     path("cart/", include("shop.cart.urls")),
@@ -24,3 +28,16 @@ if settings.SERVE_MEDIA:
     urlpatterns += [
         re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
     ]
+
+
+def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """API clients get problem+json for unknown URLs; shoppers get the 404 page."""
+    if request.path.startswith("/api/"):
+        return problems.not_found(request, exception)
+    return defaults.page_not_found(request, exception)
+
+
+def handler500(request: HttpRequest) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return problems.server_error(request)
+    return defaults.server_error(request)

@@ -9,6 +9,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from PIL import Image, ImageOps
 
+from shop.partners import events
+
 from . import search
 from .models import Product, ProductImage, Sku, StockRecord
 
@@ -136,6 +138,8 @@ def product_submit(*, product: Product) -> list:
     ):
         raise ReviewError("Only a draft, rejected or delisted product can be submitted.")
     product.refresh_from_db()
+    if auto:
+        events.product_event(product, events.PRODUCT_APPROVED)
     return findings
 
 
@@ -161,6 +165,7 @@ def product_review(*, product: Product, approve: bool, note: str = "") -> None:
     ):
         raise ReviewError("Only a product waiting for review can be approved or rejected.")
     product.refresh_from_db()
+    events.product_event(product, events.PRODUCT_APPROVED if approve else events.PRODUCT_REJECTED)
 
 
 def product_delist(*, product: Product) -> None:

@@ -27,6 +27,7 @@ from shop.cart.selectors import PricedLine, cart_lines_priced
 from shop.catalogue.models import StockRecord
 from shop.core.money import quantize
 from shop.core.tasks import publish
+from shop.partners import events
 from shop.payments import services as payments
 from shop.payments.models import Payment, Refund
 from shop.payments.selectors import refunded_or_pending
@@ -180,6 +181,7 @@ def orders_payment_succeeded(payment: Payment) -> None:
 
     for order in Order.objects.filter(payment=payment):
         if state.transition(order.pk, "pay"):
+            events.order_event(order, events.ORDER_PAID)
             transaction.on_commit(lambda pk=order.pk: publish(send_order_confirmation_task, pk))
         else:
             logger.warning(
@@ -356,6 +358,7 @@ def order_create_paid(
             OrderEvent(order=order, kind=OrderEvent.Kind.PAID),
         ]
     )
+    events.order_event(order, events.ORDER_PAID)
     return order
 
 
@@ -372,6 +375,8 @@ def order_ship(*, order: Order, carrier: str, tracking_number: str) -> None:
             carrier=carrier[:50],
             tracking_number=tracking_number[:50],
         )
+        if shipped:
+            events.order_event(order, events.ORDER_SHIPPED)
     if not shipped:
         raise OrderError(_("Only a paid order that has not shipped can be shipped."))
 

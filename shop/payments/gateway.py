@@ -132,5 +132,13 @@ def refund_many(
     return answers
 
 
-def get_gateway() -> PaymentGateway:
-    return import_string(settings.PAYMENT_GATEWAY)()
+def get_gateway(name: str | None = None) -> PaymentGateway:
+    """The shop's hosted-payment gateway, or the one a payment was made with (`name`).
+
+    Besides the configured provider (`PAYMENT_GATEWAY`), `PAYMENT_GATEWAYS` names the
+    in-house ones, such as partners' prepaid balance.
+    """
+    default = import_string(settings.PAYMENT_GATEWAY)
+    if name is None or name == default.name:
+        return default()
+    return import_string(settings.PAYMENT_GATEWAYS[name])()

@@ -95,14 +95,15 @@ class _OurRefund(NamedTuple):
     created_at: datetime
 
 
-def reconcile() -> list[Difference]:
-    """Every difference between the ledger and the configured gateway's records."""
-    return reconcile_report().differences
+def reconcile(gateway_name: str | None = None) -> list[Difference]:
+    """Every difference between the ledger and a gateway's records (default: the
+    configured provider's)."""
+    return reconcile_report(gateway_name).differences
 
 
-def reconcile_report() -> Report:
+def reconcile_report(gateway_name: str | None = None) -> Report:
     """`reconcile()` with the counts the management command prints."""
-    gateway = get_gateway()
+    gateway = get_gateway(gateway_name)
     now = timezone.now()
     our_payments: dict[str, Decimal] = dict(
         Payment.objects.filter(gateway=gateway.name, status=Payment.Status.SUCCEEDED)

@@ -59,7 +59,12 @@ def notify_url() -> str:
 
 
 def payment_create(
-    *, purpose: str, amount: Decimal, user: object | None, description: str
+    *,
+    purpose: str,
+    amount: Decimal,
+    user: object | None,
+    description: str,
+    gateway: str | None = None,
 ) -> Payment:
     return Payment.objects.create(
         reference=f"P{timezone.now():%Y%m%d}{secrets.token_hex(8).upper()}",
@@ -67,7 +72,7 @@ def payment_create(
         amount=amount,
         user=user,
         description=description[:200],
-        gateway=get_gateway().name,
+        gateway=gateway or get_gateway().name,
     )
 
 
@@ -130,16 +135,26 @@ def _payment_succeeded(notification: Notification) -> None:
             payment.amount,
         )
         return
+    payment_succeeded(payment=payment, provider_reference=notification.provider_reference)
+
+
+def payment_succeeded(*, payment: Payment, provider_reference: str) -> bool:
+    """Mark the payment paid once (compare-and-set) and run its purpose's handler.
+
+    Called for a verified provider notification, or when a partner's balance is charged;
+    call inside the transaction that recorded the evidence.
+    """
     won = Payment.objects.filter(
         pk=payment.pk, status__in=[Payment.Status.PENDING, Payment.Status.FAILED]
     ).update(
         status=Payment.Status.SUCCEEDED,
         succeeded_at=timezone.now(),
-        provider_reference=notification.provider_reference,
+        provider_reference=provider_reference,
     )
     if won:
         payment.refresh_from_db()
         import_string(PAYMENT_SUCCEEDED_HANDLERS[payment.purpose])(payment)
+    return bool(won)
 
 
 def refund_create(
@@ -217,29 +232,34 @@ def refunds_execute(*, refund_ids: list[int]) -> list[int]:
     if not refunds:
         return []
     Refund.objects.filter(pk__in=[r.pk for r in refunds]).update(attempts=F("attempts") + 1)
-    requests = [
-        RefundRequest(
-            payment_reference=r.payment.reference,
-            idempotency_key=r.idempotency_key,
-            amount=r.amount,
-        )
-        for r in refunds
-    ]
-    try:
-        answers = refund_many(get_gateway(), requests, notify_url())
-    except GatewayTimeout:
-        return [r.pk for r in refunds]
+    by_gateway: dict[str, list[Refund]] = {}
+    for refund in refunds:
+        by_gateway.setdefault(refund.payment.gateway, []).append(refund)
     timed_out, outcomes = [], []
-    for refund, answer in zip(refunds, answers, strict=True):
-        if isinstance(answer, GatewayTimeout):
-            timed_out.append(refund.pk)
-        elif isinstance(answer, GatewayError):
-            outcomes.append(Outcome(refund, False, None, str(answer)))
-        elif answer.status != "pending":
-            succeeded = answer.status == "succeeded"
-            outcomes.append(
-                Outcome(refund, succeeded, answer.provider_reference, answer.failure_reason)
+    for name, batch in by_gateway.items():
+        requests = [
+            RefundRequest(
+                payment_reference=r.payment.reference,
+                idempotency_key=r.idempotency_key,
+                amount=r.amount,
             )
+            for r in batch
+        ]
+        try:
+            answers = refund_many(get_gateway(name), requests, notify_url())
+        except GatewayTimeout:
+            timed_out.extend(r.pk for r in batch)
+            continue
+        for refund, answer in zip(batch, answers, strict=True):
+            if isinstance(answer, GatewayTimeout):
+                timed_out.append(refund.pk)
+            elif isinstance(answer, GatewayError):
+                outcomes.append(Outcome(refund, False, None, str(answer)))
+            elif answer.status != "pending":
+                succeeded = answer.status == "succeeded"
+                outcomes.append(
+                    Outcome(refund, succeeded, answer.provider_reference, answer.failure_reason)
+                )
     with transaction.atomic():
         _refunds_settle(outcomes)
     return timed_out

@@ -281,7 +281,10 @@ def test_the_command_says_there_are_no_differences_and_exits_0(client) -> None:
     result = _manage_reconcile()
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "Checked 1 payments and 1 refunds: no differences.\n"
+    assert result.stdout.splitlines() == [
+        "sandbox: checked 1 payments and 1 refunds: no differences.",
+        "balance: checked 0 payments and 0 refunds: no differences.",
+    ]
 
 
 @pytest.mark.django_db(transaction=True)
@@ -306,6 +309,7 @@ def test_the_command_lists_each_difference_and_exits_1(client) -> None:
         "has ¥90.00. (ours: succeeded ¥100.00; provider: succeeded ¥90.00)",
         "refund_not_refunded_at_provider ledger-only: Our ledger has ¥25.00 refunded but the "
         "provider has no such refund. (ours: succeeded ¥25.00; provider: none)",
-        "Checked 1 payments and 1 refunds: 2 differences.",
+        "sandbox: checked 1 payments and 1 refunds: 2 differences.",
+        "balance: checked 0 payments and 0 refunds: no differences.",
     ]
     assert "CommandError: The ledger and the provider's records differ" in result.stderr

@@ -1,0 +1,303 @@
+"""How each resource looks to partners: in API responses and in webhook events alike.
+
+One serializer per resource, so a webhook's `data` is exactly what `GET` returns. A gift
+as a partner sees it never carries a recipient's name, address or phone.
+"""
+
+from django.db.models import Prefetch
+from rest_framework import serializers
+
+from gifting.models import Gift
+from gifting.selectors import claim_url
+from merchants.models import MerchantApplication
+from shop.catalogue.models import Category, Product, Sku
+from shop.orders.models import Order
+from shop.partners.models import BalanceEntry, WebhookDelivery, WebhookEndpoint
+
+from .fields import MoneyField, PublicIdField
+
+
+class CategorySerializer(serializers.ModelSerializer):
+    id = PublicIdField("cat", source="pk", read_only=True)
+    parent = PublicIdField("cat", source="parent_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Category
+        fields = ["id", "name", "name_en", "slug", "parent", "giftable"]
+
+
+class SkuSerializer(serializers.ModelSerializer):
+    id = PublicIdField("sku", source="pk", read_only=True)
+    price = MoneyField(read_only=True)
+    stock = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Sku
+        fields = ["id", "code", "attributes", "price", "stock", "is_active"]
+
+    def get_stock(self, sku: Sku) -> int:
+        stock = getattr(sku, "stock", None)
+        return stock.quantity if stock else 0
+
+
+class ProductSerializer(serializers.ModelSerializer):
+    id = PublicIdField("prod", source="pk", read_only=True)
+    merchant = PublicIdField("mer", source="merchant_id", read_only=True)
+    merchant_name = serializers.CharField(source="merchant.name", read_only=True)
+    category = PublicIdField("cat", source="category_id", read_only=True)
+    giftable = serializers.SerializerMethodField()
+    skus = SkuSerializer(many=True, read_only=True)
+    created = serializers.DateTimeField(source="created_at", read_only=True)
+    updated = serializers.DateTimeField(source="updated_at", read_only=True)
+
+    class Meta:
+        model = Product
+        fields = [
+            "id",
+            "merchant",
+            "merchant_name",
+            "category",
+            "title",
+            "title_en",
+            "description",
+            "description_en",
+            "status",
+            "review_note",
+            "giftable",
+            "skus",
+            "created",
+            "updated",
+        ]
+
+    def get_giftable(self, product: Product) -> bool:
+        category = product.category
+        return category.giftable and (category.parent is None or category.parent.giftable)
+
+
+class OrderLineSerializer(serializers.Serializer):
+    sku = PublicIdField("sku", source="sku_id", read_only=True)
+    product_title = serializers.CharField()
+    sku_label = serializers.CharField()
+    unit_price = MoneyField()
+    quantity = serializers.IntegerField()
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    id = PublicIdField("ord", source="pk", read_only=True)
+    merchant = PublicIdField("mer", source="merchant_id", read_only=True)
+    total = MoneyField()
+    refunded_amount = MoneyField()
+    lines = OrderLineSerializer(many=True)
+    created = serializers.DateTimeField(source="created_at")
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "number",
+            "merchant",
+            "status",
+            "total",
+            "refunded_amount",
+            "lines",
+            "carrier",
+            "tracking_number",
+            "created",
+            "paid_at",
+            "shipped_at",
+            "delivered_at",
+        ]
+
+
+class ShippingAddressSerializer(serializers.Serializer):
+    recipient_name = serializers.CharField()
+    phone = serializers.CharField()
+    province = serializers.CharField()
+    city = serializers.CharField()
+    district = serializers.CharField()
+    street = serializers.CharField()
+    postcode = serializers.CharField()
+
+
+class OrderDetailSerializer(OrderSerializer):
+    """With the address: the merchant needs it to ship (each read is logged)."""
+
+    shipping_address = ShippingAddressSerializer(source="*")
+
+    class Meta(OrderSerializer.Meta):
+        fields = [*OrderSerializer.Meta.fields, "shipping_address"]
+
+
+class GiftSerializer(serializers.ModelSerializer):
+    id = PublicIdField("gift", source="pk", read_only=True)
+    status = serializers.CharField(source="public_status")
+    sku = PublicIdField("sku", source="sku_id", read_only=True)
+    product_title = serializers.CharField(source="sku.product.title")
+    units = serializers.IntegerField(source="quantity")
+    unit_price = MoneyField()
+    amount = MoneyField()
+    refunded_amount = MoneyField()
+    claim_url = serializers.SerializerMethodField()
+    created = serializers.DateTimeField(source="created_at")
+
+    class Meta:
+        model = Gift
+        fields = [
+            "id",
+            "status",
+            "sku",
+            "product_title",
+            "units",
+            "units_claimed",
+            "unit_price",
+            "amount",
+            "refunded_amount",
+            "message",
+            "sender_name",
+            "allow_variant_choice",
+            "claim_url",
+            "created",
+            "expires_at",
+        ]
+
+    def get_claim_url(self, gift: Gift) -> str | None:
+        return claim_url(gift) if gift.status == Gift.Status.AWAITING_RECIPIENT else None
+
+
+class GiftEventSerializer(serializers.Serializer):
+    type = serializers.CharField(source="kind")
+    note = serializers.CharField()
+    at = serializers.DateTimeField(source="created_at")
+
+
+class ShipmentSerializer(serializers.Serializer):
+    """One claimed unit's parcel, without who or where it goes."""
+
+    status = serializers.CharField(source="order.status")
+    carrier = serializers.CharField(source="order.carrier")
+    tracking_number = serializers.CharField(source="order.tracking_number")
+    shipped_at = serializers.DateTimeField(source="order.shipped_at")
+    delivered_at = serializers.DateTimeField(source="order.delivered_at")
+
+
+class GiftDetailSerializer(GiftSerializer):
+    timeline = GiftEventSerializer(source="events", many=True)
+    shipments = ShipmentSerializer(source="claims", many=True)
+
+    class Meta(GiftSerializer.Meta):
+        fields = [*GiftSerializer.Meta.fields, "timeline", "shipments"]
+
+
+class BalanceEntrySerializer(serializers.ModelSerializer):
+    id = PublicIdField("bal", source="pk", read_only=True)
+    amount = MoneyField()
+    balance_after = MoneyField()
+    created = serializers.DateTimeField(source="created_at")
+
+    class Meta:
+        model = BalanceEntry
+        fields = ["id", "kind", "amount", "balance_after", "reference", "note", "created"]
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    id = PublicIdField("app", source="pk", read_only=True)
+    categories = serializers.SerializerMethodField()
+    merchant = PublicIdField("mer", source="merchant_id", read_only=True, allow_null=True)
+    created = serializers.DateTimeField(source="created_at")
+
+    class Meta:
+        model = MerchantApplication
+        fields = [
+            "id",
+            "status",
+            "legal_name",
+            "shop_name",
+            "uscc",
+            "contact_name",
+            "contact_phone",
+            "email",
+            "categories",
+            "rejection_reason",
+            "merchant",
+            "created",
+            "reviewed_at",
+        ]
+
+    def get_categories(self, application: MerchantApplication) -> list[str]:
+        return [f"cat_{c.pk}" for c in application.categories.all()]
+
+
+class WebhookEndpointSerializer(serializers.ModelSerializer):
+    id = PublicIdField("whe", source="pk", read_only=True)
+    created = serializers.DateTimeField(source="created_at")
+
+    class Meta:
+        model = WebhookEndpoint
+        fields = ["id", "url", "events", "created"]
+
+
+class WebhookEndpointCreatedSerializer(WebhookEndpointSerializer):
+    """Only the creation response carries the signing secret."""
+
+    class Meta(WebhookEndpointSerializer.Meta):
+        fields = [*WebhookEndpointSerializer.Meta.fields, "secret"]
+
+
+class WebhookDeliverySerializer(serializers.ModelSerializer):
+    id = PublicIdField("whd", source="pk", read_only=True)
+    event = serializers.CharField(source="event.public_id")
+    type = serializers.CharField(source="event.type")
+    created = serializers.DateTimeField(source="created_at")
+
+    class Meta:
+        model = WebhookDelivery
+        fields = [
+            "id",
+            "event",
+            "type",
+            "status",
+            "attempts",
+            "response_status",
+            "response_body",
+            "error",
+            "next_attempt_at",
+            "delivered_at",
+            "created",
+        ]
+
+
+# --- Webhook event data: the same representations --------------------------------------
+
+
+def order_data(order: Order) -> dict:
+    fresh = Order.objects.prefetch_related("lines").get(pk=order.pk)
+    return dict(OrderSerializer(fresh).data)
+
+
+def gifts_data(gift_ids: list[int]) -> list[tuple[int, dict]]:
+    """(partner id, gift data) for each of these gifts a partner sent, in one query (the
+    expiry sweep emits a batch)."""
+    from gifting.selectors import with_public_status
+
+    gifts = Gift.objects.filter(pk__in=gift_ids, partner__isnull=False).select_related(
+        "sku__product"
+    )
+    return [
+        (gift.partner_id, dict(GiftSerializer(gift).data))
+        for gift in with_public_status(gifts).order_by("pk")
+    ]
+
+
+def application_data(application: MerchantApplication) -> dict:
+    fresh = MerchantApplication.objects.prefetch_related("categories").get(pk=application.pk)
+    return dict(ApplicationSerializer(fresh).data)
+
+
+def product_data(product: Product) -> dict:
+    skus = Sku.objects.select_related("stock").order_by("position", "pk")
+    fresh = (
+        Product.objects.select_related("category__parent", "merchant")
+        .prefetch_related(Prefetch("skus", queryset=skus))
+        .get(pk=product.pk)
+    )
+    return dict(ProductSerializer(fresh).data)

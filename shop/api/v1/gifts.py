@@ -1,0 +1,118 @@
+"""Gifts a partner sends, paid from its prepaid balance: the campaign endpoints."""
+
+from django.conf import settings
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from gifting import services as gifting
+from gifting.models import MAX_UNITS, MESSAGE_MAX_LENGTH
+from gifting.selectors import PUBLIC_STATUSES, giftable_skus
+from shop.catalogue.models import Sku
+from shop.partners import selectors, services
+from shop.partners.balance import InsufficientBalance
+
+from ..base import PartnerView, get_or_404
+from ..fields import money, parse_id
+from ..idempotency import idempotent
+from ..problems import Conflict, InsufficientFunds, Invalid
+from ..representations import GiftDetailSerializer, GiftSerializer
+
+
+class NewGiftSerializer(serializers.Serializer):
+    sku = serializers.CharField(help_text="A giftable SKU's id.")
+    quantity = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_UNITS,
+        default=1,
+        help_text="1, or 2 to 100 for several recipients (one unit each).",
+    )
+    message = serializers.CharField(
+        max_length=MESSAGE_MAX_LENGTH, required=False, default="", allow_blank=True
+    )
+    sender_name = serializers.CharField(max_length=30)
+    allow_variant_choice = serializers.BooleanField(required=False, default=False)
+
+    def validate_sku(self, value: str) -> Sku:
+        sku = (
+            Sku.objects.select_related("product__category__parent", "product__merchant")
+            .filter(pk=parse_id("sku", value))
+            .first()
+        )
+        if sku is None or not giftable_skus(sku.product, [sku]):
+            if sku is not None and sku.price > settings.GIFT_MAX_UNIT_PRICE:
+                raise serializers.ValidationError(
+                    f"Gifts can cost at most {settings.GIFT_MAX_UNIT_PRICE} CNY each."
+                )
+            raise serializers.ValidationError("Not a SKU that can be sent as a gift.")
+        return sku
+
+
+class GiftList(PartnerView):
+    serializer_class = GiftSerializer
+
+    @extend_schema(
+        operation_id="gifts_list",
+        parameters=[OpenApiParameter("status", str, enum=list(PUBLIC_STATUSES))],
+    )
+    def get(self, request: Request) -> Response:
+        gifts = selectors.gifts(request.user)
+        wanted = request.query_params.get("status")
+        if wanted is not None:
+            if wanted not in PUBLIC_STATUSES:
+                raise Invalid({"status": [f"One of: {', '.join(PUBLIC_STATUSES)}."]})
+            gifts = gifts.filter(public_status=wanted)
+        return self.paginated(gifts)
+
+    @extend_schema(
+        request=NewGiftSerializer,
+        responses={201: GiftSerializer},
+        description="Charged to the prepaid balance at once; 402 when it is short.",
+    )
+    @idempotent
+    def post(self, request: Request) -> Response:
+        payload = NewGiftSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        try:
+            gift = services.partner_gift_send(
+                partner=request.user,
+                sku_id=data["sku"].pk,
+                quantity=data["quantity"],
+                message=data["message"],
+                sender_name=data["sender_name"],
+                allow_variant_choice=data["allow_variant_choice"],
+            )
+        except InsufficientBalance as short:
+            raise InsufficientFunds(
+                f"The gift costs {money(short.needed)['value']} CNY; the balance is "
+                f"{money(short.available)['value']} CNY."
+            ) from short
+        except gifting.GiftError as error:  # e.g. stock ran out meanwhile
+            raise Conflict(str(error)) from error
+        gift = selectors.gifts(request.user).get(pk=gift.pk)
+        return Response(self.get_serializer(gift).data, status=status.HTTP_201_CREATED)
+
+
+class GiftDetail(PartnerView):
+    serializer_class = GiftDetailSerializer
+
+    def get(self, request: Request, gift_id: str) -> Response:
+        gift = get_or_404(selectors.gift_detail_queryset(request.user), "gift", gift_id)
+        return Response(self.get_serializer(gift).data)
+
+
+class GiftCancel(PartnerView):
+    serializer_class = GiftSerializer
+
+    @extend_schema(request=None, responses={200: GiftSerializer})
+    @idempotent
+    def post(self, request: Request, gift_id: str) -> Response:
+        gift = get_or_404(selectors.gifts(request.user), "gift", gift_id)
+        try:
+            gifting.gift_cancel(gift=gift)
+        except gifting.GiftError as error:
+            raise Conflict(str(error)) from error
+        gift = selectors.gifts(request.user).get(pk=gift.pk)
+        return Response(self.get_serializer(gift).data)

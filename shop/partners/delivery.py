@@ -1,0 +1,162 @@
+"""Sending webhook deliveries: signed, at least once, backing off for up to 24 hours.
+
+A delivery is claimed with a compare-and-set on its row (a short lease), so the task and
+the beat sweep never send the same attempt twice at once; the lease expiring (a worker
+killed mid-send) makes it due again, which is the "at least once". Receivers
+de-duplicate by the event id, which is the same on every attempt.
+"""
+
+import json
+import logging
+import urllib.error
+import urllib.request
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import F, Q
+from django.utils import timezone
+
+from shop.core import signing
+
+from .models import WebhookDelivery
+from .services import WebhookUrlError, webhook_url_check
+
+logger = logging.getLogger(__name__)
+
+LEASE_SECONDS = 60
+GIVE_UP_AFTER = timedelta(hours=24)
+MAX_BACKOFF_SECONDS = 3600
+TIMEOUT_SECONDS = 10
+RESPONSE_KEPT_CHARS = 2000
+
+
+def body_for(delivery: WebhookDelivery) -> bytes:
+    event = delivery.event
+    return json.dumps(
+        {
+            "id": event.public_id,
+            "type": event.type,
+            "created": event.created_at.isoformat().replace("+00:00", "Z"),
+            "data": event.data,
+        },
+        ensure_ascii=False,
+        separators=(",", ":"),
+    ).encode()
+
+
+def backoff_seconds(attempts: int) -> int:
+    """base, 2×base, 4×base … capped at an hour (base: WEBHOOK_RETRY_BASE_SECONDS)."""
+    return min(settings.WEBHOOK_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS)
+
+
+def _claim(delivery_id: int) -> bool:
+    now = timezone.now()
+    return (
+        WebhookDelivery.objects.filter(
+            Q(locked_until__isnull=True) | Q(locked_until__lt=now),
+            pk=delivery_id,
+            status=WebhookDelivery.Status.PENDING,
+            next_attempt_at__lte=now,
+        ).update(locked_until=now + timedelta(seconds=LEASE_SECONDS), attempts=F("attempts") + 1)
+        == 1
+    )
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect could point anywhere (an internal address): treat it as a failure."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirects)
+
+
+def _post(url: str, body: bytes, signature: str) -> tuple[int | None, str, str]:
+    """(status, response text, error) for one HTTP attempt."""
+    request = urllib.request.Request(
+        url,
+        data=body,
+        method="POST",
+        headers={
+            "Content-Type": "application/json",
+            "User-Agent": "GiftShop-Webhooks/1",
+            "X-Signature": signature,
+        },
+    )
+    try:
+        with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
+            return response.status, response.read(RESPONSE_KEPT_CHARS).decode(errors="replace"), ""
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(RESPONSE_KEPT_CHARS).decode(errors="replace"), ""
+    except (OSError, ValueError) as error:
+        return None, "", str(error)[:300]
+
+
+def deliver(delivery_id: int) -> str | None:
+    """Make one attempt if the delivery is due and unclaimed; returns its new status.
+
+    None means there was nothing to do (delivered, given up, or another worker has it).
+    """
+    if not _claim(delivery_id):
+        return None
+    delivery = WebhookDelivery.objects.select_related("event", "endpoint").get(pk=delivery_id)
+    endpoint = delivery.endpoint
+    now = timezone.now()
+    if not endpoint.is_active:
+        return _finish(delivery, WebhookDelivery.Status.FAILED, error="Endpoint deleted.")
+    body = body_for(delivery)
+    try:
+        webhook_url_check(endpoint.url)
+    except WebhookUrlError as error:
+        status, text, failure = None, "", str(error)
+    else:
+        status, text, failure = _post(endpoint.url, body, signing.sign(body, endpoint.secret))
+    if status is not None and 200 <= status < 300:
+        return _finish(delivery, WebhookDelivery.Status.SUCCEEDED, status=status, text=text)
+    if now - delivery.event.created_at >= GIVE_UP_AFTER:
+        return _finish(
+            delivery, WebhookDelivery.Status.FAILED, status=status, text=text, error=failure
+        )
+    retry_at = now + timedelta(seconds=backoff_seconds(delivery.attempts))
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        next_attempt_at=retry_at,
+        locked_until=None,
+        response_status=status,
+        response_body=text,
+        error=failure,
+    )
+    logger.info("Webhook %s got %s; retrying at %s", delivery.pk, status or failure, retry_at)
+    return WebhookDelivery.Status.PENDING
+
+
+def _finish(
+    delivery: WebhookDelivery,
+    outcome: str,
+    *,
+    status: int | None = None,
+    text: str = "",
+    error: str = "",
+) -> str:
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(
+        status=outcome,
+        locked_until=None,
+        response_status=status,
+        response_body=text,
+        error=error,
+        delivered_at=timezone.now() if outcome == WebhookDelivery.Status.SUCCEEDED else None,
+    )
+    return outcome
+
+
+def due_delivery_ids(limit: int = 1000) -> list[int]:
+    now = timezone.now()
+    return list(
+        WebhookDelivery.objects.filter(
+            Q(locked_until__isnull=True) | Q(locked_until__lt=now),
+            status=WebhookDelivery.Status.PENDING,
+            next_attempt_at__lte=now,
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )

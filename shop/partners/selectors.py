@@ -1,0 +1,99 @@
+"""Reads for partners. Every query is scoped to one partner: what it created, or what
+belongs to the merchants it manages. Anything else is simply not found."""
+
+import hashlib
+
+from django.core.cache import cache
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from gifting.models import Gift, GiftEvent
+from gifting.selectors import with_public_status
+from merchants.models import MerchantApplication
+from shop.catalogue.models import Product, Sku
+from shop.catalogue.selectors import product_visible
+from shop.orders.models import Order
+
+from .models import ApiKey, BalanceEntry, Partner, WebhookDelivery, WebhookEndpoint
+
+LAST_USED_EVERY_SECONDS = 60
+
+
+def key_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def api_key_for(raw: str) -> ApiKey | None:
+    """The live key for this bearer token (one indexed query), noting its use.
+
+    `last_used_at` is written at most once a minute per key, so a busy key does not turn
+    every read into a write.
+    """
+    if not raw or len(raw) > 200:
+        return None
+    api_key = (
+        ApiKey.objects.select_related("partner")
+        .filter(key_hash=key_hash(raw), revoked_at__isnull=True, partner__is_active=True)
+        .first()
+    )
+    if api_key is not None and cache.add(f"apikey-used:{api_key.pk}", 1, LAST_USED_EVERY_SECONDS):
+        ApiKey.objects.filter(pk=api_key.pk).update(last_used_at=timezone.now())
+    return api_key
+
+
+def managed_merchant_ids(partner: Partner) -> list[int]:
+    return list(partner.merchants.values_list("pk", flat=True))
+
+
+def products(partner: Partner) -> QuerySet[Product]:
+    """The public catalogue, plus every product of the partner's merchants (any status)."""
+    visible = Q(pk__in=product_visible().values("pk")) | Q(
+        merchant_id__in=partner.merchants.values("pk")
+    )
+    skus = Sku.objects.select_related("stock").order_by("position", "pk")
+    return (
+        Product.objects.filter(visible)
+        .select_related("category__parent", "merchant")
+        .prefetch_related(Prefetch("skus", queryset=skus))
+    )
+
+
+def managed_skus(partner: Partner) -> QuerySet[Sku]:
+    return Sku.objects.filter(product__merchant__partners=partner).select_related(
+        "stock", "product"
+    )
+
+
+def orders(partner: Partner) -> QuerySet[Order]:
+    return (
+        Order.objects.filter(merchant__partners=partner)
+        .select_related("merchant")
+        .prefetch_related("lines")
+    )
+
+
+def gifts(partner: Partner) -> QuerySet[Gift]:
+    return with_public_status(Gift.objects.filter(partner=partner).select_related("sku__product"))
+
+
+def gift_detail_queryset(partner: Partner) -> QuerySet[Gift]:
+    return gifts(partner).prefetch_related(
+        Prefetch("events", queryset=GiftEvent.objects.order_by("created_at", "pk")),
+        "claims__order",
+    )
+
+
+def balance_entries(partner: Partner) -> QuerySet[BalanceEntry]:
+    return BalanceEntry.objects.filter(partner=partner)
+
+
+def applications(partner: Partner) -> QuerySet[MerchantApplication]:
+    return MerchantApplication.objects.filter(partner=partner).prefetch_related("categories")
+
+
+def webhook_endpoints(partner: Partner) -> QuerySet[WebhookEndpoint]:
+    return WebhookEndpoint.objects.filter(partner=partner, is_active=True)
+
+
+def webhook_deliveries(endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
+    return WebhookDelivery.objects.filter(endpoint=endpoint).select_related("event")

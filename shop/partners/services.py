@@ -1,0 +1,154 @@
+"""Writes for partners: keys, balance top-ups, gifts paid from the balance, webhooks."""
+
+import ipaddress
+import secrets
+import socket
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from gifting import services as gifting
+from gifting.models import Gift
+from merchants.models import Merchant
+from shop.payments import services as payments
+
+from . import gateway
+from .balance import balance_move
+from .events import EVENT_TYPES
+from .models import ApiKey, BalanceEntry, IdempotencyRecord, Partner, WebhookEndpoint
+from .selectors import key_hash
+
+KEY_PREFIX = "gsk_"
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    api_key: ApiKey
+    raw: str  # shown once, never stored
+
+
+def partner_get_or_create(*, name: str) -> Partner:
+    return Partner.objects.get_or_create(name=name.strip())[0]
+
+
+def api_key_issue(*, partner: Partner, label: str = "") -> IssuedKey:
+    raw = KEY_PREFIX + secrets.token_urlsafe(32)
+    api_key = ApiKey.objects.create(
+        partner=partner, label=label[:100], prefix=raw[:12], key_hash=key_hash(raw)
+    )
+    return IssuedKey(api_key, raw)
+
+
+def api_key_revoke(*, api_key: ApiKey) -> None:
+    ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+def balance_top_up(*, partner: Partner, amount: Decimal, reference: str, note: str = "") -> None:
+    """Credit money the partner paid us (bank transfer etc.); `reference` makes it once."""
+    if amount <= 0:
+        raise ValueError("A top-up must be more than zero.")
+    balance_move(
+        partner_id=partner.pk,
+        amount=amount,
+        kind=BalanceEntry.Kind.TOP_UP,
+        idempotency_key=f"top-up:{partner.pk}:{reference}",
+        reference=reference,
+        note=note,
+    )
+
+
+def merchants_grant(*, partner: Partner, merchants: list[Merchant]) -> None:
+    partner.merchants.add(*merchants)
+
+
+def partner_gift_send(
+    *,
+    partner: Partner,
+    sku_id: int,
+    quantity: int,
+    message: str,
+    sender_name: str,
+    allow_variant_choice: bool,
+) -> Gift:
+    """A partner's gift: created, charged to its balance and live, in one transaction.
+
+    Raises `InsufficientBalance` (nothing is kept) or `GiftError` as the web flow does.
+    The charge and the payment share the payment's reference, so the ledger reconciles.
+    """
+    with transaction.atomic():
+        gift = gifting.gift_create(
+            sender=None,
+            partner=partner,
+            sku_id=sku_id,
+            quantity=quantity,
+            message=message,
+            sender_name=sender_name,
+            allow_variant_choice=allow_variant_choice,
+            language=settings.LANGUAGE_CODE,
+            gateway=gateway.NAME,
+        )
+        charge = balance_move(
+            partner_id=partner.pk,
+            amount=-gift.amount,
+            kind=BalanceEntry.Kind.GIFT_CHARGE,
+            idempotency_key=gateway.charge_key(gift.payment.reference),
+            reference=gift.payment.reference,
+            note=f"gift {gift.pk}",
+        )
+        payments.payment_succeeded(payment=gift.payment, provider_reference=f"B{charge.entry.pk}")
+    gift.refresh_from_db()
+    return gift
+
+
+class WebhookUrlError(ValueError):
+    pass
+
+
+def webhook_url_check(url: str) -> None:
+    """Public https only (no loopback, private or link-local hosts), unless
+    WEBHOOK_ALLOW_INSECURE is on for development. Checked again before every delivery,
+    since a host name can later resolve elsewhere."""
+    parts = urlsplit(url)
+    if settings.WEBHOOK_ALLOW_INSECURE:
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise WebhookUrlError("Use an http(s) URL.")
+        return
+    if parts.scheme != "https" or not parts.hostname:
+        raise WebhookUrlError("Use an https URL.")
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as error:
+        raise WebhookUrlError("The host name does not resolve.") from error
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global:
+            raise WebhookUrlError("The host must be on the public internet.")
+
+
+def webhook_endpoint_create(*, partner: Partner, url: str, events: list[str]) -> WebhookEndpoint:
+    webhook_url_check(url)
+    unknown = sorted(set(events) - set(EVENT_TYPES))
+    if unknown or not events:
+        raise ValueError(f"Unknown event types: {', '.join(unknown)}" if unknown else "No events.")
+    return WebhookEndpoint.objects.create(
+        partner=partner,
+        url=url,
+        events=sorted(set(events)),
+        secret=f"whsec_{secrets.token_urlsafe(32)}",
+    )
+
+
+def webhook_endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
+    """Stops deliveries at once; kept (inactive) so past deliveries stay auditable."""
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=False)
+
+
+def idempotency_records_prune() -> int:
+    """Idempotency keys are honoured for IDEMPOTENCY_KEY_TTL_SECONDS (24 h by default)."""
+    cutoff = timezone.now() - timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL_SECONDS)
+    return IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()[0]
