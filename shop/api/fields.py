@@ -27,7 +27,7 @@ class MoneyField(serializers.Field):
     """`{"value": "199.00", "currency": "CNY"}`: exact decimal text, never a float."""
 
     default_error_messages = {
-        "invalid": 'Give money as {"value": "199.00", "currency": "CNY"}.',
+        "invalid": 'Give money as {{"value": "199.00", "currency": "CNY"}}.',
         "currency": f"Only {CURRENCY} is accepted.",
         "positive": "Must be more than 0.00.",
         "max": "Must be at most {max}.",
@@ -49,12 +49,14 @@ class MoneyField(serializers.Field):
             value = Decimal(data["value"])
         except InvalidOperation:
             self.fail("invalid")
-        if not value.is_finite() or value != value.quantize(Decimal("0.01")):
+        if not value.is_finite() or value.as_tuple().exponent < -2:  # at most two decimals
             self.fail("invalid")
         if value <= 0:
             self.fail("positive")
         if self.max_value is not None and value > self.max_value:
             self.fail("max", max=f"{self.max_value:.2f}")
+        if value.adjusted() >= 12:  # beyond any amount the ledger's columns hold
+            self.fail("max", max="999999999999.99")
         return value.quantize(Decimal("0.01"))
 
 
@@ -87,6 +89,8 @@ def parse_id(prefix: str, value: object) -> int | None:
     if not isinstance(value, str):
         return None
     head, _, digits = value.partition("_")
-    if head != prefix or not digits.isdigit() or len(digits) > 18 or digits != str(int(digits)):
+    if head != prefix or not (digits.isascii() and digits.isdigit()) or len(digits) > 18:
+        return None
+    if digits != str(int(digits)):  # one spelling per id: no leading zeros
         return None
     return int(digits)

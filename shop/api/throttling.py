@@ -4,8 +4,9 @@ from rest_framework.throttling import SimpleRateThrottle
 
 
 class ApiKeyRateThrottle(SimpleRateThrottle):
-    """`API_RATE_LIMIT` requests per key (per client address without one), shared by every
-    web process through the cache."""
+    """`API_RATE_LIMIT` requests per key, counted in the cache so that every web process
+    shares the count. The public schema and docs count per client address; elsewhere a
+    request without a valid key is refused before it is counted."""
 
     scope = "api_key"
 

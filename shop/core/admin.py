@@ -1,9 +1,13 @@
 from django.contrib import admin
+from django.db import models
 from django.http import HttpRequest
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     """For ledgers and logs: rows are written by services, never edited by hand."""
+
+    # URLs in these rows (return URLs, webhook endpoints) are https (Django 6's default).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

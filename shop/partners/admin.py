@@ -4,7 +4,6 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
-from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -69,8 +68,13 @@ class PartnerAdmin(OperatorOnlyAdmin):
         partner = get_object_or_404(Partner, pk=pk)
         form = TopUpForm(request.POST or None)
         if request.method == "POST" and form.is_valid():
-            services.balance_top_up(partner=partner, **form.cleaned_data)
-            messages.success(request, _("Balance credited."))
+            movement = services.balance_top_up(partner=partner, **form.cleaned_data)
+            if movement.created:
+                messages.success(request, _("Balance credited."))
+            else:
+                messages.warning(
+                    request, _("This reference was already credited; nothing was added.")
+                )
             return redirect(reverse("admin:partners_partner_change", args=[pk]))
         context = {
             **self.admin_site.each_context(request),
@@ -111,7 +115,6 @@ class WebhookEndpointAdmin(OperatorOnlyAdmin, ReadOnlyAdmin):
     list_display = ["url", "partner", "is_active", "created_at"]
     list_filter = ["is_active", "partner"]
     exclude = ["secret"]
-    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class DeliveryInline(ReadOnlyInline):

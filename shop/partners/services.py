@@ -18,7 +18,7 @@ from merchants.models import Merchant
 from shop.payments import services as payments
 
 from . import gateway
-from .balance import balance_move
+from .balance import Movement, balance_move
 from .events import EVENT_TYPES
 from .models import ApiKey, BalanceEntry, IdempotencyRecord, Partner, WebhookEndpoint
 from .selectors import key_hash
@@ -48,11 +48,13 @@ def api_key_revoke(*, api_key: ApiKey) -> None:
     ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
-def balance_top_up(*, partner: Partner, amount: Decimal, reference: str, note: str = "") -> None:
+def balance_top_up(
+    *, partner: Partner, amount: Decimal, reference: str, note: str = ""
+) -> Movement:
     """Credit money the partner paid us (bank transfer etc.); `reference` makes it once."""
     if amount <= 0:
         raise ValueError("A top-up must be more than zero.")
-    balance_move(
+    return balance_move(
         partner_id=partner.pk,
         amount=amount,
         kind=BalanceEntry.Kind.TOP_UP,

@@ -27,6 +27,9 @@ from shop.accounts.models import User
 from shop.catalogue.models import Category, Product, Sku, StockRecord
 from shop.orders import services as orders
 from shop.orders.models import Order, RefundRequest
+from shop.partners import events
+from shop.partners import services as partner_services
+from shop.partners.models import ApiKey, BalanceEntry, WebhookDelivery
 from shop.payments import services as payments
 from shop.payments.models import Payment, PaymentNotification, Refund
 from shop.sandbox.models import SandboxCharge, SandboxMode, SandboxNotification, SandboxRefund
@@ -35,6 +38,7 @@ from tests.factories import CategoryFactory, UserFactory
 from tests.gifts import live_gift
 from tests.merchants.adminforms import action, formset, messages_of
 from tests.merchants.world import Shop
+from tests.partners import partner_with_key
 
 pytestmark = pytest.mark.django_db
 
@@ -814,7 +818,18 @@ def _platform_objects(client: Client, shop_b: Shop) -> dict[str, object]:
         email="apply@example.com",
     )
     log = AddressAccessLog.objects.create(user=shop_b.owner, order=shop_b.order)
+    partner, _key = partner_with_key("Brand", balance="100.00", merchants=[shop_b.merchant])
+    endpoint = partner_services.webhook_endpoint_create(
+        partner=partner, url="https://example.com/hooks", events=["order.paid"]
+    )
+    (event,) = events.emit([(partner.pk, "order.paid", {"id": "ord_1"})])
     return {
+        "partners_partner": partner,
+        "partners_apikey": ApiKey.objects.get(partner=partner),
+        "partners_balanceentry": BalanceEntry.objects.get(partner=partner),
+        "partners_webhookendpoint": endpoint,
+        "partners_webhookevent": event,
+        "partners_webhookdelivery": WebhookDelivery.objects.get(event=event),
         "catalogue_category": shop_b.category,
         "payments_payment": Payment.objects.first(),
         "payments_refund": Refund.objects.first(),

@@ -73,7 +73,10 @@ class ApplicationList(PartnerView):
     def get(self, request: Request) -> Response:
         return self.paginated(selectors.applications(request.user))
 
-    @extend_schema(request={"multipart/form-data": ApplicationUpload})
+    @extend_schema(
+        request={"multipart/form-data": ApplicationUpload},
+        responses={201: ApplicationSerializer},
+    )
     @idempotent
     def post(self, request: Request) -> Response:
         data, files = _form_input(request)

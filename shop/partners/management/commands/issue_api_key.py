@@ -64,7 +64,8 @@ class Command(BaseCommand):
 
     def _merchant(self, ref: str) -> Merchant:
         digits = ref.removeprefix("mer_")
-        found = Merchant.objects.filter(pk=int(digits)) if digits.isdigit() else None
+        is_id = digits.isascii() and digits.isdigit() and len(digits) <= 18
+        found = Merchant.objects.filter(pk=int(digits)) if is_id else None
         merchant = (found or Merchant.objects.filter(slug=ref)).first()
         if merchant is None:
             raise CommandError(f"No merchant {ref!r}.")
