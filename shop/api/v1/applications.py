@@ -69,7 +69,9 @@ class ApplicationList(PartnerView):
     serializer_class = ApplicationSerializer
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(operation_id="merchant_applications_list")
+    @extend_schema(
+        operation_id="merchant_applications_list", responses=ApplicationSerializer(many=True)
+    )
     def get(self, request: Request) -> Response:
         return self.paginated(selectors.applications(request.user))
 

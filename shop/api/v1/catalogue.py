@@ -2,7 +2,7 @@
 
 from django.db import transaction
 from django.db.models import Q
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,9 +20,20 @@ from ..representations import CategorySerializer, ProductSerializer, SkuSerializ
 
 
 class CategoryList(PartnerView):
+    """All categories in one page (a short, two-level tree), in the list shape."""
+
     serializer_class = CategorySerializer
     pagination_class = None
 
+    @extend_schema(
+        responses=inline_serializer(
+            "CategoryList",
+            {
+                "results": CategorySerializer(many=True),
+                "next": serializers.URLField(allow_null=True),
+            },
+        )
+    )
     def get(self, request: Request) -> Response:
         categories = Category.objects.order_by("parent_id", "position", "pk")
         return Response({"results": self.get_serializer(categories, many=True).data, "next": None})
@@ -104,6 +115,7 @@ class ProductList(PartnerView):
 
     @extend_schema(
         operation_id="products_list",
+        responses=ProductSerializer(many=True),
         parameters=[
             OpenApiParameter("category", str, description="A category id (and its children)."),
             OpenApiParameter("merchant", str),

@@ -54,6 +54,7 @@ class GiftList(PartnerView):
 
     @extend_schema(
         operation_id="gifts_list",
+        responses=GiftSerializer(many=True),
         parameters=[OpenApiParameter("status", str, enum=list(PUBLIC_STATUSES))],
     )
     def get(self, request: Request) -> Response:

@@ -22,6 +22,7 @@ class OrderList(PartnerView):
 
     @extend_schema(
         operation_id="orders_list",
+        responses=OrderSerializer(many=True),
         parameters=[OpenApiParameter("status", str, enum=[s.value for s in Order.Status])],
     )
     def get(self, request: Request) -> Response:

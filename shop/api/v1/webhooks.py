@@ -26,7 +26,9 @@ class NewEndpointSerializer(serializers.Serializer):
 class EndpointList(PartnerView):
     serializer_class = WebhookEndpointSerializer
 
-    @extend_schema(operation_id="webhook_endpoints_list")
+    @extend_schema(
+        operation_id="webhook_endpoints_list", responses=WebhookEndpointSerializer(many=True)
+    )
     def get(self, request: Request) -> Response:
         return self.paginated(selectors.webhook_endpoints(request.user))
 
@@ -69,6 +71,7 @@ class EndpointDetail(PartnerView):
 class DeliveryList(PartnerView):
     serializer_class = WebhookDeliverySerializer
 
+    @extend_schema(responses=WebhookDeliverySerializer(many=True))
     def get(self, request: Request, endpoint_id: str) -> Response:
         endpoint = get_or_404(selectors.webhook_endpoints(request.user), "whe", endpoint_id)
         return self.paginated(selectors.webhook_deliveries(endpoint))
