@@ -174,7 +174,8 @@ class GiftClaimFactory(factory.django.DjangoModelFactory):
     gift = factory.SubFactory(GiftFactory)
     sku = factory.LazyAttribute(lambda claim: claim.gift.sku)
     order = factory.SubFactory(
-        OrderFactory, merchant=factory.LazyAttribute(lambda o: o.factory_parent.sku.product.merchant)
+        OrderFactory,
+        merchant=factory.LazyAttribute(lambda o: o.factory_parent.sku.product.merchant),
     )
     recipient_name = "李小红"
     phone = factory.Sequence(lambda n: f"137{n:08d}")

@@ -168,7 +168,7 @@ class ProductGiftStats(models.Model):
 
 
 class AlsoGivenEntry(models.Model):
-    """"People who gave this also gave…": `senders` gave both products in the last 90 days."""
+    """ "People who gave this also gave…": `senders` gave both products in the last 90 days."""
 
     run = models.ForeignKey(ChartRun, on_delete=models.CASCADE, related_name="also_given")
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="also_given")

@@ -120,7 +120,7 @@ def _giftable(
 
 
 def also_given(*, product: Product, limit: int = 6) -> list[Product]:
-    """"People who gave this also gave…": giftable products in stock, most shared senders
+    """ "People who gave this also gave…": giftable products in stock, most shared senders
     first, with card data (`min_price`, `stock_total`, `cover`). One query."""
     entries = AlsoGivenEntry.objects.filter(
         run=_latest_run(), product=product, other=OuterRef("pk")

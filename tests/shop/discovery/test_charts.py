@@ -6,7 +6,7 @@ from gifting.models import Gift
 from shop.catalogue.models import Product
 from shop.discovery import selectors
 from shop.discovery.models import ChartRun, GiftChartEntry
-from tests.factories import CategoryFactory, MerchantFactory, ProductFactory, SkuFactory
+from tests.factories import CategoryFactory, MerchantFactory, SkuFactory
 from tests.gifts import gift_history
 
 pytestmark = pytest.mark.django_db
@@ -19,8 +19,7 @@ def chart(**kwargs) -> list[tuple[int, int, int]]:
 
 def brands() -> list[tuple[int, int, int, int]]:
     return [
-        (e.rank, e.merchant_id, e.this_week, e.last_week)
-        for e in selectors.rising_brands(limit=50)
+        (e.rank, e.merchant_id, e.this_week, e.last_week) for e in selectors.rising_brands(limit=50)
     ]
 
 
@@ -104,9 +103,7 @@ def test_claims_older_than_7_days_do_not_count(days_ago, recompute) -> None:
     assert chart() == [(1, b.product_id, 1)]
 
 
-def test_a_category_chart_ranks_its_own_and_its_subcategories_products(
-    days_ago, recompute
-) -> None:
+def test_a_category_chart_ranks_its_own_and_its_subcategories_products(days_ago, recompute) -> None:
     top = CategoryFactory()
     leaf = CategoryFactory(parent=top)
     in_top = SkuFactory(product__category=top)
