@@ -130,6 +130,10 @@ class RisingBrandEntry(models.Model):
     def __str__(self) -> str:
         return f"#{self.rank} {self.merchant_id}"
 
+    @property
+    def growth_percent(self) -> int:
+        return round(self.growth * 100)
+
 
 class ProductGiftStats(models.Model):
     """How a product fares as a gift, for the gift finder.
