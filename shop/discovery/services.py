@@ -65,13 +65,14 @@ def _tables() -> dict[str, str]:
 # Accepted units, per claim, of products a shopper can see. `{since}` names the lower bound.
 _ACCEPTED_CLAIMS = """
     FROM {claim} c
-    JOIN {order} o ON o.id = c.order_id
     JOIN {sku} s ON s.id = c.sku_id
     JOIN {product} p ON p.id = s.product_id
     JOIN {merchant} m ON m.id = p.merchant_id
     WHERE c.claimed_at >= %({since})s AND c.claimed_at < %(now)s
-      AND o.status <> %(refunded)s
       AND p.status = %(listed)s AND m.status = %(active)s
+      AND NOT EXISTS (
+          SELECT 1 FROM {order} o WHERE o.id = c.order_id AND o.status = %(refunded)s
+      )
 """
 
 GIFT_CHART_SQL = (
@@ -129,18 +130,20 @@ FROM grown
 PRODUCT_STATS_SQL = (
     """
 WITH decided AS (
-    SELECT g.id AS gift_id, s.product_id AS product_id, g.quantity AS quantity
+    SELECT s.product_id AS product_id,
+           SUM(g.quantity) AS sent_units, SUM(g.units_claimed) AS claimed_units
     FROM {gift} g JOIN {sku} s ON s.id = g.sku_id
     WHERE g.paid_at >= %(month_ago)s AND g.paid_at < %(now)s AND g.status <> %(live)s
-), sent AS (
-    SELECT product_id, SUM(quantity) AS units FROM decided GROUP BY product_id
-), kept AS (
-    SELECT d.product_id AS product_id, COUNT(*) AS units
-    FROM decided d
-    JOIN {claim} c ON c.gift_id = d.gift_id
-    JOIN {order} o ON o.id = c.order_id
-    WHERE o.status <> %(refunded)s
-    GROUP BY d.product_id
+    GROUP BY s.product_id
+), refunded AS (
+    SELECT s.product_id AS product_id, COUNT(*) AS units
+    FROM {order} o
+    JOIN {claim} c ON c.order_id = o.id
+    JOIN {gift} g ON g.id = c.gift_id
+    JOIN {sku} s ON s.id = g.sku_id
+    WHERE o.status = %(refunded)s
+      AND g.paid_at >= %(month_ago)s AND g.paid_at < %(now)s AND g.status <> %(live)s
+    GROUP BY s.product_id
 ), recent AS (
     SELECT p.id AS product_id, COUNT(*) AS units
     """
@@ -149,12 +152,12 @@ WITH decided AS (
     GROUP BY p.id
 ), counted AS (
     SELECT ids.product_id AS product_id,
-           COALESCE(sent.units, 0) AS sent_units,
-           COALESCE(kept.units, 0) AS accepted_units,
+           COALESCE(decided.sent_units, 0) AS sent_units,
+           COALESCE(decided.claimed_units, 0) - COALESCE(refunded.units, 0) AS accepted_units,
            COALESCE(recent.units, 0) AS recent_units
-    FROM (SELECT product_id FROM sent UNION SELECT product_id FROM recent) ids
-    LEFT JOIN sent ON sent.product_id = ids.product_id
-    LEFT JOIN kept ON kept.product_id = ids.product_id
+    FROM (SELECT product_id FROM decided UNION SELECT product_id FROM recent) ids
+    LEFT JOIN decided ON decided.product_id = ids.product_id
+    LEFT JOIN refunded ON refunded.product_id = ids.product_id
     LEFT JOIN recent ON recent.product_id = ids.product_id
 )
 INSERT INTO {stats}
@@ -217,6 +220,9 @@ def charts_recompute(*, now: object | None = None) -> ChartRun:
             "half_weight": RECENT_HALF_WEIGHT,
         }
         with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # A batch job: sort and hash "also gave" pairs in memory; no JIT compiling.
+                cursor.execute("SET LOCAL work_mem = '64MB'; SET LOCAL jit = off")
             for sql in (GIFT_CHART_SQL, RISING_BRANDS_SQL, PRODUCT_STATS_SQL, ALSO_GIVEN_SQL):
                 cursor.execute(sql.format(**tables), params)
         ChartRun.objects.filter(pk__lt=run.pk).delete()

@@ -189,3 +189,14 @@ def test_finder_narrows_to_a_category() -> None:
     SkuFactory()
 
     assert ids(selectors.gift_finder(category=top)) == [inside.product_id]
+
+
+def test_acceptance_is_accepted_over_sent_units_less_refunds_smoothed(days_ago, recompute) -> None:
+    sku = SkuFactory()
+    gift_history(sku, when=days_ago(10), units=3, refunded=1)  # 2 kept of 3
+    gift_history(sku, when=days_ago(10), claimed=0, status=Gift.Status.DECLINED)  # 0 of 1
+    gift_history(sku, when=days_ago(40), units=5)  # outside the 30 days
+    recompute()
+
+    (found,) = selectors.gift_finder()
+    assert found.acceptance == pytest.approx((2 + 1) / (4 + 2))
