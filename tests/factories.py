@@ -124,8 +124,22 @@ class CartLineFactory(factory.django.DjangoModelFactory):
     quantity = 1
 
 
-class OrderFactory(factory.django.DjangoModelFactory):
-    """A paid order, as a gift claim leaves behind (address filled in)."""
+class DeliveryAddressFactory(factory.django.DjangoModelFactory):
+    """The address fields an order and a gift claim both carry."""
+
+    class Meta:
+        abstract = True
+
+    recipient_name = "李小红"
+    phone = factory.Sequence(lambda n: f"139{n:08d}")
+    province = "浙江省"
+    city = "杭州市"
+    district = "西湖区"
+    street = "文三路 1 号"
+
+
+class OrderFactory(DeliveryAddressFactory):
+    """A paid order, as a gift claim leaves behind."""
 
     class Meta:
         model = Order
@@ -135,12 +149,6 @@ class OrderFactory(factory.django.DjangoModelFactory):
     status = Order.Status.PAID
     total = Decimal("99.00")
     paid_at = factory.LazyFunction(timezone.now)
-    recipient_name = "李小红"
-    phone = factory.Sequence(lambda n: f"139{n:08d}")
-    province = "浙江省"
-    city = "杭州市"
-    district = "西湖区"
-    street = "文三路 1 号"
 
 
 class GiftFactory(factory.django.DjangoModelFactory):
@@ -165,7 +173,7 @@ class GiftFactory(factory.django.DjangoModelFactory):
     expires_at = factory.LazyAttribute(lambda gift: gift.paid_at + timedelta(days=1))
 
 
-class GiftClaimFactory(factory.django.DjangoModelFactory):
+class GiftClaimFactory(DeliveryAddressFactory):
     """One accepted unit with its order; `claimed_at=` back-dates it (the field is auto)."""
 
     class Meta:
@@ -177,12 +185,6 @@ class GiftClaimFactory(factory.django.DjangoModelFactory):
         OrderFactory,
         merchant=factory.LazyAttribute(lambda o: o.factory_parent.sku.product.merchant),
     )
-    recipient_name = "李小红"
-    phone = factory.Sequence(lambda n: f"137{n:08d}")
-    province = "浙江省"
-    city = "杭州市"
-    district = "西湖区"
-    street = "文三路 1 号"
 
     @classmethod
     def _create(cls, model_class: type[GiftClaim], *args: object, **kwargs: object) -> GiftClaim:

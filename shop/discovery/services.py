@@ -6,7 +6,10 @@ What counts (the same everywhere, so the charts agree with one another):
   refunded in full does not count: the recipient did not end up with the gift. A partly
   refunded order still does (the parcel was kept). Declined gifts have no claims, and
   expired or cancelled ones count only the units claimed before they closed.
-- *Sent* units are the units of paid gifts (`paid_at` set).
+- *Sent* units are the units of paid gifts (`paid_at` set). For acceptance rates only
+  gifts no longer waiting for a recipient count, and their accepted units are the gift's
+  own `units_claimed` (one per claim, written in the same transaction) less the claims
+  whose order was refunded: one pass over the gifts, not a join of every claim.
 - Windows end at the run's `computed_at`: the gift chart and "this week" are the last
   7 days, "last week" the 7 before, acceptance rates the last 30 days, "also gave" 90.
 
@@ -17,7 +20,7 @@ gift writes running meanwhile never wait for it.
 """
 
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -178,11 +181,16 @@ WITH given AS (
     JOIN {product} p ON p.id = s.product_id
     WHERE g.paid_at >= %(quarter_ago)s AND g.paid_at < %(now)s
       AND g.sender_id IS NOT NULL AND g.status <> %(declined)s AND p.status = %(listed)s
-), pairs AS (
-    SELECT a.product_id AS product_id, b.product_id AS other_id, COUNT(*) AS senders
-    FROM given a JOIN given b ON b.sender_id = a.sender_id AND b.product_id <> a.product_id
+), shared AS (
+    -- Each unordered pair once (half the rows to count), then both directions.
+    SELECT a.product_id AS first_id, b.product_id AS second_id, COUNT(*) AS senders
+    FROM given a JOIN given b ON b.sender_id = a.sender_id AND b.product_id > a.product_id
     GROUP BY a.product_id, b.product_id
     HAVING COUNT(*) >= %(min_senders)s
+), pairs AS (
+    SELECT first_id AS product_id, second_id AS other_id, senders FROM shared
+    UNION ALL
+    SELECT second_id, first_id, senders FROM shared
 ), ranked AS (
     SELECT product_id, other_id, senders,
            ROW_NUMBER() OVER (PARTITION BY product_id ORDER BY senders DESC, other_id) AS rnk
@@ -193,7 +201,7 @@ SELECT %(run)s, product_id, other_id, rnk, senders FROM ranked WHERE rnk <= %(al
 """
 
 
-def charts_recompute(*, now: object | None = None) -> ChartRun:
+def charts_recompute(*, now: datetime | None = None) -> ChartRun:
     """Compute every chart for the windows ending `now` into a new run; drop older runs."""
     started = time.monotonic()
     now = now or timezone.now()

@@ -46,7 +46,7 @@ PRODUCTS = 2_000
 MERCHANTS = 40
 DAYS = 28
 RUNS = 3
-WRITE_LIMIT = 2.0
+WRITE_LIMIT = 5.0
 LOCK_TIMEOUT = "200ms"
 _serial = itertools.count(1)
 
