@@ -25,8 +25,14 @@ from merchants.models import Merchant
 from shop.catalogue.models import Category, Product, ProductImage, Sku
 from shop.catalogue.selectors import product_visible, with_card_data
 
-from .models import AlsoGivenEntry, ChartRun, GiftChartEntry, Occasion, ProductGiftStats
-from .models import RisingBrandEntry as RisingBrand
+from .models import (
+    AlsoGivenEntry,
+    ChartRun,
+    GiftChartEntry,
+    Occasion,
+    ProductGiftStats,
+    RisingBrandEntry,
+)
 
 UNKNOWN_ACCEPTANCE = 0.5
 """The smoothed acceptance rate of a product nobody has gifted yet: (0 + 1) ÷ (0 + 2)."""
@@ -64,12 +70,12 @@ def gift_chart(*, category: Category | None = None, limit: int = 10) -> list[Gif
     )
 
 
-def rising_brands(*, limit: int = 10) -> list[RisingBrand]:
+def rising_brands(*, limit: int = 10) -> list[RisingBrandEntry]:
     """Rising brands (品牌飙升榜): merchants by growth of accepted gifts, week on week.
 
     Entries carry `merchant` and `run`. One query.
     """
-    entries = RisingBrand.objects.filter(
+    entries = RisingBrandEntry.objects.filter(
         run=_latest_run(), merchant__status=Merchant.Status.ACTIVE
     ).select_related("run", "merchant")
     return list(entries.order_by("rank", "merchant_id")[:limit])
@@ -80,7 +86,7 @@ class ChartPositions:
     """Where one merchant's products stand on the charts, for its dashboard."""
 
     products: list[GiftChartEntry]
-    rising: RisingBrand | None
+    rising: RisingBrandEntry | None
 
 
 def merchant_chart_positions(*, merchant: Merchant) -> ChartPositions:
@@ -90,7 +96,7 @@ def merchant_chart_positions(*, merchant: Merchant) -> ChartPositions:
         .select_related("category", "product")
         .order_by(F("category_id").asc(nulls_first=True), "rank", "product_id")
     )
-    rising = RisingBrand.objects.filter(run=_latest_run(), merchant=merchant).first()
+    rising = RisingBrandEntry.objects.filter(run=_latest_run(), merchant=merchant).first()
     return ChartPositions(products=list(products), rising=rising)
 
 
@@ -148,7 +154,7 @@ def gift_finder(
     """Giftable products in stock for an occasion, a budget and a category, best first.
 
     The order: the smoothed acceptance rate (gifts people accept first), raised by up to
-    2× for recent volume (`ProductGiftStats.score`), times a stock factor from 0.5 (one
+    2× for recent volume (`ProductGiftStats.score`), times a stock factor from 0.55 (one
     left) to 1 (`STOCK_ENOUGH` or more). Products never gifted count as 50 % accepted.
     One query; products carry card data and `acceptance`.
     """

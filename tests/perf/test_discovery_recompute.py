@@ -36,8 +36,7 @@ from django.utils import timezone
 
 from gifting.models import Gift
 from shop.discovery import selectors, services
-from shop.discovery.models import AlsoGivenEntry, GiftChartEntry, ProductGiftStats
-from shop.discovery.models import RisingBrandEntry as RisingBrand
+from shop.discovery.models import AlsoGivenEntry, GiftChartEntry, ProductGiftStats, RisingBrandEntry
 from tests.factories import CategoryFactory, MerchantFactory, OccasionFactory
 
 GIFTS = int(os.environ.get("BENCH_CHART_GIFTS", "1000000"))
@@ -219,7 +218,7 @@ def test_recompute_over_a_million_gifts_does_not_hold_up_gift_writes(
         busy += latencies
         figures.add("recompute", f"run {run}", round(seconds, 2), "s")
     _latency(figures, "writes during recompute", busy)
-    for model in (GiftChartEntry, RisingBrand, ProductGiftStats, AlsoGivenEntry):
+    for model in (GiftChartEntry, RisingBrandEntry, ProductGiftStats, AlsoGivenEntry):
         figures.add("recompute", f"{model.__name__} rows", model.objects.count())
 
     assert selectors.gift_chart(), "the chart is empty"
