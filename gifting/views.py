@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from shop.catalogue import selectors as catalogue
 from shop.core import throttle
+from shop.discovery import selectors as discovery
 from shop.payments import services as payments
 from shop.payments.gateway import GatewayError
 
@@ -58,6 +59,7 @@ def send(request: HttpRequest, pk: int) -> HttpResponse:
             "form": form,
             "chosen": chosen,
             "accept_window": accept_window_text(),
+            "also_given": discovery.also_given(product=product),
         },
     )
 

@@ -9,6 +9,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from gifting.models import Gift
+from shop.discovery.selectors import ChartPositions, merchant_chart_positions
 from shop.orders.models import Order
 
 from .models import Merchant
@@ -44,6 +45,7 @@ class Dashboard:
     to_ship: int
     periods: list[Period]
     daily_sales: list[tuple[date, Decimal]]
+    chart_positions: ChartPositions | None
 
 
 def _orders(merchant: Merchant | None):
@@ -114,6 +116,7 @@ def dashboard(*, merchant: Merchant | None) -> Dashboard:
         .count(),
         periods=[_period(merchant, 7), _period(merchant, 30)],
         daily_sales=daily,
+        chart_positions=merchant_chart_positions(merchant=merchant) if merchant else None,
     )
 
 

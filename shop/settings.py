@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "gifting",
     "shop.partners",
     "shop.api",
+    "shop.discovery",
 ]
 
 MIDDLEWARE = [
@@ -120,6 +121,12 @@ GIFT_TOKEN_KEY = env.str("GIFT_TOKEN_KEY", default=f"gift-token:{SECRET_KEY}")
 GIFT_CLAIM_MISS_LIMIT = env.int("GIFT_CLAIM_MISS_LIMIT", default=20)
 GIFT_CLAIM_MISS_WINDOW_SECONDS = 600
 
+# --- Gift discovery ----------------------------------------------------------------------
+# How often beat recomputes the gift chart, rising brands and gift suggestions.
+DISCOVERY_RECOMPUTE_SECONDS = env.int("DISCOVERY_RECOMPUTE_SECONDS", default=15 * 60)
+# Accepted gifts a merchant needs this week to be on the rising-brands chart.
+DISCOVERY_RISING_MIN_ACCEPTED = env.int("DISCOVERY_RISING_MIN_ACCEPTED", default=10)
+
 # --- Celery ------------------------------------------------------------------------------
 # The default broker is kombu's filesystem transport: no server to run for `make run`.
 # Point CELERY_BROKER_URL at redis:// or amqp:// for anything beyond one machine.
@@ -183,6 +190,10 @@ CELERY_BEAT_SCHEDULE = {
     "abandon-unpaid-gifts": {
         "task": "gifting.tasks.abandon_unpaid_gifts_task",
         "schedule": 60,
+    },
+    "recompute-gift-charts": {
+        "task": "shop.discovery.tasks.recompute_charts_task",
+        "schedule": DISCOVERY_RECOMPUTE_SECONDS,
     },
     "sandbox-redeliver-notifications": {
         "task": "shop.sandbox.tasks.redeliver_notifications",

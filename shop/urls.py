@@ -19,6 +19,7 @@ urlpatterns = [
     path("orders/", include("shop.orders.urls")),
     path("payments/", include("shop.payments.urls")),
     path("sandbox/", include("shop.sandbox.urls")),
+    path("", include("shop.discovery.urls")),
     path("", include("gifting.urls")),
     path("", include("shop.catalogue.urls")),
 ]

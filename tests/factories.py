@@ -1,16 +1,21 @@
 """factory-boy factories for every model; tests build their data only through these."""
 
 import io
+from datetime import timedelta
 from decimal import Decimal
 
 import factory
 from django.core.files.base import ContentFile
+from django.utils import timezone
 from PIL import Image
 
+from gifting.models import Gift, GiftClaim
 from merchants.models import Merchant
 from shop.accounts.models import Address, User
 from shop.cart.models import Cart, CartLine
 from shop.catalogue.models import Category, Product, ProductImage, Sku, StockRecord
+from shop.discovery.models import Occasion
+from shop.orders.models import Order
 
 
 def jpeg_bytes(colour: str = "orange", size: tuple[int, int] = (64, 64)) -> bytes:
@@ -117,3 +122,90 @@ class CartLineFactory(factory.django.DjangoModelFactory):
     cart = factory.SubFactory(CartFactory)
     sku = factory.SubFactory(SkuFactory)
     quantity = 1
+
+
+class DeliveryAddressFactory(factory.django.DjangoModelFactory):
+    """The address fields an order and a gift claim both carry."""
+
+    class Meta:
+        abstract = True
+
+    recipient_name = "李小红"
+    phone = factory.Sequence(lambda n: f"139{n:08d}")
+    province = "浙江省"
+    city = "杭州市"
+    district = "西湖区"
+    street = "文三路 1 号"
+
+
+class OrderFactory(DeliveryAddressFactory):
+    """A paid order, as a gift claim leaves behind."""
+
+    class Meta:
+        model = Order
+
+    number = factory.Sequence(lambda n: f"T{n:012d}")
+    merchant = factory.SubFactory(MerchantFactory)
+    status = Order.Status.PAID
+    total = Decimal("99.00")
+    paid_at = factory.LazyFunction(timezone.now)
+
+
+class GiftFactory(factory.django.DjangoModelFactory):
+    """A paid gift's row, written directly (tests/gifts.py goes through the services).
+
+    `status` and `units_claimed` are whatever the test says; claims are GiftClaimFactory's.
+    """
+
+    class Meta:
+        model = Gift
+
+    sender = factory.SubFactory(UserFactory)
+    sku = factory.SubFactory(SkuFactory)
+    quantity = 1
+    unit_price = factory.LazyAttribute(lambda gift: gift.sku.price)
+    amount = factory.LazyAttribute(lambda gift: gift.unit_price * gift.quantity)
+    sender_name = "小明"
+    status = Gift.Status.AWAITING_RECIPIENT
+    token_salt = factory.Sequence(lambda n: f"salt{n:028d}")
+    token_hash = factory.Sequence(lambda n: f"{n:064d}")
+    paid_at = factory.LazyFunction(timezone.now)
+    expires_at = factory.LazyAttribute(lambda gift: gift.paid_at + timedelta(days=1))
+
+
+class GiftClaimFactory(DeliveryAddressFactory):
+    """One accepted unit with its order; `claimed_at=` back-dates it (the field is auto)."""
+
+    class Meta:
+        model = GiftClaim
+
+    gift = factory.SubFactory(GiftFactory)
+    sku = factory.LazyAttribute(lambda claim: claim.gift.sku)
+    order = factory.SubFactory(
+        OrderFactory,
+        merchant=factory.LazyAttribute(lambda o: o.factory_parent.sku.product.merchant),
+    )
+
+    @classmethod
+    def _create(cls, model_class: type[GiftClaim], *args: object, **kwargs: object) -> GiftClaim:
+        claimed_at = kwargs.pop("claimed_at", None)
+        claim = super()._create(model_class, *args, **kwargs)
+        if claimed_at is not None:
+            model_class.objects.filter(pk=claim.pk).update(claimed_at=claimed_at)
+            claim.claimed_at = claimed_at
+        return claim
+
+
+class OccasionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Occasion
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"场合{n}")
+    name_en = factory.Sequence(lambda n: f"Occasion {n}")
+    slug = factory.Sequence(lambda n: f"occasion-{n}")
+
+    @factory.post_generation
+    def categories(obj: Occasion, create: bool, extracted: list | None, **kwargs: object) -> None:
+        if create and extracted:
+            obj.categories.set(extracted)

@@ -1237,3 +1237,146 @@ MERCHANT_EMAIL = "merchant@example.com"
 MERCHANT_PASSWORD = "merchant-demo-2026"
 MERCHANT_NAME = "林山"
 MERCHANT_SLUG = "mountain-coffee"
+
+# --- Gift history and occasions (gift discovery) --------------------------------------------
+
+
+@dataclass(frozen=True)
+class OccasionSpec:
+    slug: str
+    name: str
+    name_en: str
+    categories: tuple[str, ...]
+
+
+OCCASIONS: tuple[OccasionSpec, ...] = (
+    OccasionSpec(
+        "birthday",
+        "生日",
+        "Birthday",
+        ("food-drink", "beauty", "fashion-bags", "home", "electronics", "toys", "books"),
+    ),
+    OccasionSpec("festival", "节日", "Festival", ("food-drink", "home", "beauty")),
+    OccasionSpec(
+        "thanks", "感谢", "Thanks", ("tea", "coffee", "snacks", "candles-scents", "mugs-cups")
+    ),
+    OccasionSpec("new-baby", "新生儿", "New baby", ("toys", "home")),
+    OccasionSpec("housewarming", "乔迁", "Housewarming", ("home", "tea")),
+    OccasionSpec("graduation", "毕业", "Graduation", ("electronics", "books", "bags")),
+    OccasionSpec("get-well", "探望", "Get well", ("snacks", "tea", "books")),
+)
+
+GIFT_COUNT = 1500
+GIFT_SENDERS = 240
+GIFT_SENDER_EMAIL = "gifter{:03d}@example.com"
+GIFT_SALT_PREFIX = "demogift"
+
+# Accepted-gift appetite per merchant for the weeks three, two and one ago (this week last):
+# tea, toys and home rise, leather falls, coffee stays on top.
+MERCHANT_GIFT_TRENDS: dict[str, tuple[int, int, int]] = {
+    "mountain-coffee": (30, 31, 33),
+    "qinghe-tea": (8, 9, 24),
+    "city-leather": (22, 17, 11),
+    "warm-light-home": (13, 14, 21),
+    "yayan-beauty": (18, 18, 18),
+    "mengqu-toys": (4, 5, 15),
+    "shengyue-digital": (10, 11, 10),
+    "moxiang-books": (6, 5, 7),
+}
+
+GIFT_MESSAGES: tuple[str, ...] = (
+    "生日快乐！",
+    "谢谢你一直以来的帮助。",
+    "节日快乐，平安喜乐。",
+    "恭喜宝宝出生！",
+    "乔迁之喜！",
+    "毕业快乐，前程似锦。",
+    "早日康复。",
+    "Happy birthday!",
+)
+
+
+@dataclass(frozen=True)
+class GiftPlan:
+    """Demo gift number `index`: who, which shop, when, and what became of it.
+
+    `pick` (0–1) chooses the product among the merchant's giftable ones, popular ones
+    more often; the command maps it to a product, so the plan needs no database.
+    """
+
+    index: int
+    merchant: str
+    pick: float
+    sender: int
+    hours_ago: float
+    units: int
+    claimed: int
+    status: str
+    claim_delays: tuple[float, ...]
+    refunded: tuple[bool, ...]
+    message: str
+
+
+def _merchant_for_week(rng: random.Random, week: int) -> str:
+    slugs = list(MERCHANT_GIFT_TRENDS)
+    return rng.choices(slugs, weights=[MERCHANT_GIFT_TRENDS[s][week] for s in slugs])[0]
+
+
+def _fans(merchant: str) -> list[int]:
+    """Senders who favour this merchant: each sender has two favourite shops."""
+    slugs = list(MERCHANT_GIFT_TRENDS)
+    position = slugs.index(merchant)
+    return [
+        s for s in range(GIFT_SENDERS) if position in (s % len(slugs), (s * 3 + 1) % len(slugs))
+    ]
+
+
+def gift_plan(index: int) -> GiftPlan:
+    """Gift number `index`, always the same (its own seeded generator)."""
+    rng = random.Random(f"demo-gift-{index}")
+    totals = [sum(weights[week] for weights in MERCHANT_GIFT_TRENDS.values()) for week in range(3)]
+    week = rng.choices(range(3), weights=totals)[0]
+    hours_ago = (2 - week) * 7 * 24 + rng.uniform(0.5, 7 * 24)
+    merchant = _merchant_for_week(rng, week)
+    pick = rng.random() ** 2.2  # popular products (low picks) far more often
+    sender = rng.choice(_fans(merchant)) if rng.random() < 0.85 else rng.randrange(GIFT_SENDERS)
+    units = 1 if rng.random() < 0.9 else rng.randint(2, 6)
+    # Some products please more than others: a per-product acceptance shift.
+    liking = 0.78 + random.Random(f"{merchant}-{round(pick * 20)}").uniform(-0.3, 0.15)
+    live = hours_ago < 20 and rng.random() < 0.5
+    claimed = sum(rng.random() < liking for _ in range(units))
+    if live:
+        claimed = min(claimed, units - 1)
+        status = "awaiting_recipient"
+    elif claimed == units:
+        status = "accepted"
+    elif claimed == 0 and units == 1:
+        status = rng.choices(["declined", "expired", "cancelled"], weights=[45, 45, 10])[0]
+    else:
+        status = "expired"
+    delays = tuple(sorted(rng.uniform(0.1, min(20.0, hours_ago - 0.05)) for _ in range(claimed)))
+    return GiftPlan(
+        index=index,
+        merchant=merchant,
+        pick=pick,
+        sender=sender,
+        hours_ago=hours_ago,
+        units=units,
+        claimed=claimed,
+        status=status,
+        claim_delays=delays,
+        refunded=tuple(rng.random() < 0.03 for _ in range(claimed)),
+        message=rng.choice(GIFT_MESSAGES),
+    )
+
+
+GIFT_RECIPIENTS: tuple[tuple[str, str, str, str], ...] = (
+    ("陈静", "北京市", "北京市", "朝阳区"),
+    ("刘洋", "上海市", "上海市", "徐汇区"),
+    ("赵敏", "广东省", "广州市", "天河区"),
+    ("孙磊", "广东省", "深圳市", "南山区"),
+    ("周婷", "浙江省", "杭州市", "西湖区"),
+    ("吴昊", "四川省", "成都市", "武侯区"),
+    ("郑雪", "湖北省", "武汉市", "洪山区"),
+    ("何川", "江苏省", "南京市", "鼓楼区"),
+)

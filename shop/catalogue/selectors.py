@@ -35,7 +35,7 @@ def category_get(*, slug: str) -> Category:
     return get_object_or_404(Category.objects.select_related("parent"), slug=slug)
 
 
-def _with_card_data(queryset: QuerySet[Product]) -> QuerySet[Product]:
+def with_card_data(queryset: QuerySet[Product]) -> QuerySet[Product]:
     """What a product card shows, in the same query: lowest price, stock and cover thumbnail."""
     cover = ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "pk")
     active = Q(skus__is_active=True)
@@ -58,7 +58,7 @@ def product_listing(
         products = products.filter(Q(category=category) | Q(category__parent=category))
     if query:
         products = search.filter_by_query(products, query)
-    products = _with_card_data(products)
+    products = with_card_data(products)
     if sort in SORTS:
         return products.order_by(*SORTS[sort])
     if query and search.uses_full_text():
@@ -67,7 +67,7 @@ def product_listing(
 
 
 def product_featured(*, limit: int = 8) -> list[Product]:
-    products = _with_card_data(product_visible().filter(featured=True))
+    products = with_card_data(product_visible().filter(featured=True))
     return list(products.order_by("-created_at", "-pk")[:limit])
 
 

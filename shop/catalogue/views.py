@@ -5,6 +5,7 @@ from django.views.generic import ListView
 
 from gifting.selectors import giftable_skus, product_is_giftable
 from gifting.views import accept_window_text
+from shop.discovery import selectors as discovery
 
 from . import selectors
 from .forms import SORT_CHOICES, ListingForm
@@ -19,6 +20,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "categories": selectors.category_tree(),
             "featured": selectors.product_featured(),
             "accept_window": accept_window_text(),
+            "gift_chart": discovery.gift_chart(limit=10),
+            "rising_brands": discovery.rising_brands(limit=5),
         },
     )
 
@@ -87,5 +90,6 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "max_quantity": settings.CART_MAX_LINE_QUANTITY,
             "gift_skus": giftable_skus(product, skus),
             "giftable": product_is_giftable(product),
+            "also_given": discovery.also_given(product=product),
         },
     )

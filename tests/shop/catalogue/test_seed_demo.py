@@ -167,3 +167,34 @@ def test_product_plan_is_deterministic() -> None:
     assert 1 <= len(plan.skus) <= 4
     assert 1 <= len(plan.images) <= 3
     assert all(sku.price == sku.price.quantize(Decimal("0.01")) for sku in plan.skus)
+
+
+@pytest.mark.django_db
+def test_demo_gift_history_gives_plausible_charts_and_is_not_added_twice() -> None:
+    from gifting.models import Gift, GiftClaim
+    from shop.discovery import selectors as discovery
+    from shop.discovery.models import Occasion
+
+    output = seed()
+    gifts, claims = Gift.objects.count(), GiftClaim.objects.count()
+    rerun = seed()
+
+    assert f"Created {len(demo_data.OCCASIONS)} occasions and {gifts} gifts" in output
+    assert "Created 0 occasions and 0 gifts" in rerun
+    assert (Gift.objects.count(), GiftClaim.objects.count()) == (gifts, claims)
+    assert gifts > 1000 and claims > 800
+    statuses = set(Gift.objects.values_list("status", flat=True))
+    assert {"accepted", "declined", "expired", "awaiting_recipient"} <= statuses
+    assert len(discovery.gift_chart(limit=10)) == 10
+    rising = [e.merchant.slug for e in discovery.rising_brands()]
+    assert {"mengqu-toys", "qinghe-tea"} <= set(rising[:3])
+    assert "city-leather" not in rising
+    birthday = Occasion.objects.get(slug="birthday")
+    assert len(discovery.gift_finder(occasion=birthday)) == 24
+    top = discovery.gift_chart(limit=1)[0].product
+    assert discovery.also_given(product=top)
+
+
+def test_gift_plan_is_deterministic() -> None:
+    assert demo_data.gift_plan(7) == demo_data.gift_plan(7)
+    assert demo_data.gift_plan(7) != demo_data.gift_plan(8)

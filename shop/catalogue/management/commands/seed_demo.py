@@ -12,21 +12,31 @@ import io
 import random
 import re
 from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from gifting import tokens
+from gifting.models import Gift, GiftClaim
 from merchants.models import Merchant
 from shop.accounts import services as account_services
 from shop.accounts.models import User
 from shop.catalogue import demo_data, services
-from shop.catalogue.demo_data import ProductPlan
+from shop.catalogue.demo_data import GiftPlan, ProductPlan
 from shop.catalogue.models import Category, Product, ProductImage, Sku, StockRecord
+from shop.core.money import quantize
+from shop.discovery.models import Occasion
+from shop.discovery.services import charts_recompute
+from shop.orders.models import Order, OrderLine
 
 DEFAULT_PRODUCTS = 200
 BATCH_SIZE = 2000
@@ -326,6 +336,187 @@ def seed_products(
     return created_products, created_skus
 
 
+# --- Occasions and three weeks of gifts ------------------------------------------------------
+
+
+def seed_occasions(categories: dict[str, Category]) -> int:
+    """The gift finder's occasions; an operator's later edits to them are kept."""
+    created = 0
+    for position, spec in enumerate(demo_data.OCCASIONS):
+        occasion, made = Occasion.objects.get_or_create(
+            slug=spec.slug,
+            defaults={"name": spec.name, "name_en": spec.name_en, "position": position},
+        )
+        if made:
+            occasion.categories.set([categories[slug] for slug in spec.categories])
+            created += 1
+    return created
+
+
+def seed_gift_senders() -> list[User]:
+    """Demo people who send gifts (no password: they never log in)."""
+    emails = [demo_data.GIFT_SENDER_EMAIL.format(n) for n in range(demo_data.GIFT_SENDERS)]
+    existing = set(User.objects.filter(email__in=emails).values_list("email", flat=True))
+    User.objects.bulk_create(
+        User(email=email, name=f"送礼人{n:03d}", password=make_password(None))
+        for n, email in enumerate(emails)
+        if email not in existing
+    )
+    by_email = User.objects.in_bulk(emails, field_name="email")
+    return [by_email[email] for email in emails]
+
+
+def _giftable_skus_by_merchant() -> dict[str, list[Sku]]:
+    """Each demo merchant's giftable demo products (their first SKU), in catalogue order."""
+    skus = (
+        Sku.objects.filter(
+            code__startswith=demo_data.SKU_CODE_PREFIX,
+            code__endswith="-1",
+            is_active=True,
+            price__lte=settings.GIFT_MAX_UNIT_PRICE,
+            product__status=Product.Status.LISTED,
+            product__category__giftable=True,
+            product__category__parent__giftable=True,
+        )
+        .select_related("product__merchant", "product__category")
+        .order_by("code")
+    )
+    by_merchant: dict[str, list[Sku]] = {}
+    for sku in skus:
+        by_merchant.setdefault(sku.product.merchant.slug, []).append(sku)
+    return by_merchant
+
+
+def _order_status(claimed_at: datetime, now: datetime, refunded: bool) -> dict[str, Any]:
+    """Older parcels were delivered, recent ones shipped or still to ship."""
+    age = now - claimed_at
+    fields: dict[str, Any] = {"status": Order.Status.PAID}
+    if age > timedelta(hours=20):
+        fields.update(
+            status=Order.Status.SHIPPED,
+            shipped_at=claimed_at + timedelta(hours=18),
+            carrier="顺丰速运",
+            tracking_number=f"SF{int(claimed_at.timestamp())}",
+        )
+    if age > timedelta(days=3):
+        fields.update(
+            status=Order.Status.COMPLETED, delivered_at=claimed_at + timedelta(days=2, hours=6)
+        )
+    if refunded:
+        fields["status"] = Order.Status.REFUNDED
+    return fields
+
+
+def _demo_gift(plan: GiftPlan, sku: Sku, sender: User, now: datetime) -> Gift:
+    paid_at = now - timedelta(hours=plan.hours_ago)
+    expires_at = paid_at + timedelta(seconds=settings.GIFT_ACCEPT_WINDOW_SECONDS)
+    finished_at = {
+        Gift.Status.ACCEPTED: paid_at + timedelta(hours=max(plan.claim_delays, default=0)),
+        Gift.Status.DECLINED: paid_at + timedelta(hours=2),
+        Gift.Status.CANCELLED: paid_at + timedelta(hours=1),
+        Gift.Status.EXPIRED: expires_at,
+    }.get(plan.status)
+    closed = plan.status in (Gift.Status.DECLINED, Gift.Status.CANCELLED, Gift.Status.EXPIRED)
+    salt = f"{demo_data.GIFT_SALT_PREFIX}{plan.index:06d}".ljust(32, "0")
+    return Gift(
+        sender=sender,
+        sku=sku,
+        quantity=plan.units,
+        units_claimed=plan.claimed,
+        unit_price=sku.price,
+        amount=sku.price * plan.units,
+        message=plan.message,
+        sender_name=sender.name,
+        status=plan.status,
+        token_salt=salt,
+        token_hash=tokens.token_hash(tokens.token_for(salt)),
+        paid_at=paid_at,
+        expires_at=expires_at,
+        finished_at=finished_at,
+        refunded_amount=sku.price * (plan.units - plan.claimed) if closed else 0,
+    )
+
+
+def seed_gift_history(senders: list[User], now: datetime) -> int:
+    """Three weeks of gifts with their claims and orders, the ones still missing.
+
+    Bulk inserts, then one bulk update for the auto-dated columns (claims and orders are
+    back-dated to when they happened).
+    """
+    existing = set(
+        Gift.objects.filter(token_salt__startswith=demo_data.GIFT_SALT_PREFIX).values_list(
+            "token_salt", flat=True
+        )
+    )
+    products = _giftable_skus_by_merchant()
+    plans = [demo_data.gift_plan(index) for index in range(demo_data.GIFT_COUNT)]
+    made: list[tuple[GiftPlan, Gift]] = []
+    for plan in plans:
+        choices = products.get(plan.merchant)
+        gift = choices and _demo_gift(
+            plan, choices[int(plan.pick * len(choices))], senders[plan.sender], now
+        )
+        if gift and gift.token_salt not in existing:
+            made.append((plan, gift))
+    with transaction.atomic():
+        Gift.objects.bulk_create([g for _, g in made], batch_size=INSERT_BATCH_SIZE)
+        orders, lines, claims = [], [], []
+        for plan, gift in made:
+            for n, (delay, refunded) in enumerate(
+                zip(plan.claim_delays, plan.refunded, strict=True)
+            ):
+                claimed_at = gift.paid_at + timedelta(hours=delay)
+                name, province, city, district = demo_data.GIFT_RECIPIENTS[
+                    (plan.index + n) % len(demo_data.GIFT_RECIPIENTS)
+                ]
+                address = {
+                    "recipient_name": name,
+                    "phone": f"139{plan.index:06d}{n:02d}",
+                    "province": province,
+                    "city": city,
+                    "district": district,
+                    "street": f"幸福路 {plan.index % 200 + 1} 号",
+                }
+                rate = gift.sku.product.category.commission_rate
+                order = Order(
+                    number=f"DG{plan.index:06d}{n:02d}",
+                    merchant=gift.sku.product.merchant,
+                    total=gift.unit_price,
+                    refunded_amount=gift.unit_price if refunded else 0,
+                    commission=quantize(gift.unit_price * rate),
+                    paid_at=claimed_at,
+                    **_order_status(claimed_at, now, refunded),
+                    **address,
+                )
+                orders.append(order)
+                lines.append(
+                    OrderLine(
+                        order=order,
+                        sku=gift.sku,
+                        product_title=gift.sku.product.title,
+                        sku_label=gift.sku.label,
+                        unit_price=gift.unit_price,
+                        quantity=1,
+                        commission_rate=rate,
+                    )
+                )
+                claims.append(GiftClaim(gift=gift, sku=gift.sku, order=order, **address))
+        Order.objects.bulk_create(orders, batch_size=INSERT_BATCH_SIZE)
+        OrderLine.objects.bulk_create(lines, batch_size=INSERT_BATCH_SIZE)
+        GiftClaim.objects.bulk_create(claims, batch_size=INSERT_BATCH_SIZE)
+        # auto_now_add stamped "now" on insert; put back when each thing happened.
+        for _, gift in made:
+            gift.created_at = gift.paid_at - timedelta(minutes=3)
+        for order in orders:
+            order.created_at = order.paid_at
+        for claim in claims:
+            claim.claimed_at = claim.order.paid_at
+        Gift.objects.bulk_update([g for _, g in made], ["created_at"], batch_size=500)
+        Order.objects.bulk_update(orders, ["created_at"], batch_size=500)
+        GiftClaim.objects.bulk_update(claims, ["claimed_at"], batch_size=500)
+    return len(made)
+
+
 class Command(BaseCommand):
     help = (
         "Fill the shop with demo categories, merchants, products and two logins. "
@@ -356,12 +547,19 @@ class Command(BaseCommand):
             new_users = seed_users()
         new_products, new_skus = seed_products(total, categories, merchants)
         new_users += seed_merchant_staff(merchants)
+        new_occasions = seed_occasions(categories)
+        new_gifts = seed_gift_history(seed_gift_senders(), timezone.now())
+        run = charts_recompute()
 
         demo_count = demo_products().count()
         self.stdout.write(
             f"Created {new_categories} categories, {new_merchants} merchants, "
             f"{new_products} products, {new_skus} SKUs, {new_users} users, "
             f"{files} image files."
+        )
+        self.stdout.write(
+            f"Created {new_occasions} occasions and {new_gifts} gifts of demo gift history; "
+            f"gift charts recomputed in {run.duration_ms} ms."
         )
         if demo_count > total:
             self.stdout.write(

@@ -1,0 +1,185 @@
+"""Reads for gift discovery: the newest snapshot only, one query per list.
+
+Every list reads the newest `ChartRun` through a subquery instead of looking it up first,
+and applies the shop's live rules on top of the snapshot (a product delisted, sold out or
+made non-giftable since the last run disappears at once, without waiting for beat).
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import (
+    Exists,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Least
+
+from merchants.models import Merchant
+from shop.catalogue.models import Category, Product, ProductImage, Sku
+from shop.catalogue.selectors import product_visible, with_card_data
+
+from .models import (
+    AlsoGivenEntry,
+    ChartRun,
+    GiftChartEntry,
+    Occasion,
+    ProductGiftStats,
+    RisingBrandEntry,
+)
+
+UNKNOWN_ACCEPTANCE = 0.5
+"""The smoothed acceptance rate of a product nobody has gifted yet: (0 + 1) ÷ (0 + 2)."""
+STOCK_ENOUGH = 10
+"""Units in stock from which stock no longer raises a product in the gift finder."""
+
+
+def _latest_run() -> Subquery:
+    return Subquery(ChartRun.objects.order_by("-pk").values("pk")[:1])
+
+
+def _cover() -> Subquery:
+    images = ProductImage.objects.filter(product=OuterRef("product_id")).order_by("position", "pk")
+    return Subquery(images.values("thumbnail")[:1])
+
+
+def gift_chart(*, category: Category | None = None, limit: int = 10) -> list[GiftChartEntry]:
+    """The gift chart (送礼榜), overall or for one category: most accepted gifts in 7 days.
+
+    Entries carry `product` (with `merchant` and `category`), `category`, `run` (for
+    `computed_at`) and `cover`, the product's thumbnail name. One query.
+    """
+    entries = GiftChartEntry.objects.filter(
+        run=_latest_run(),
+        product__status=Product.Status.LISTED,
+        product__merchant__status=Merchant.Status.ACTIVE,
+    )
+    entries = (
+        entries.filter(category=category) if category else entries.filter(category__isnull=True)
+    )
+    return list(
+        entries.select_related("run", "category", "product__merchant", "product__category")
+        .annotate(cover=_cover())
+        .order_by("rank", "product_id")[:limit]
+    )
+
+
+def rising_brands(*, limit: int = 10) -> list[RisingBrandEntry]:
+    """Rising brands (品牌飙升榜): merchants by growth of accepted gifts, week on week.
+
+    Entries carry `merchant` and `run`. One query.
+    """
+    entries = RisingBrandEntry.objects.filter(
+        run=_latest_run(), merchant__status=Merchant.Status.ACTIVE
+    ).select_related("run", "merchant")
+    return list(entries.order_by("rank", "merchant_id")[:limit])
+
+
+@dataclass(frozen=True)
+class ChartPositions:
+    """Where one merchant's products stand on the charts, for its dashboard."""
+
+    products: list[GiftChartEntry]
+    rising: RisingBrandEntry | None
+
+
+def merchant_chart_positions(*, merchant: Merchant) -> ChartPositions:
+    """The merchant's products on every gift chart, and its rising-brands place (two queries)."""
+    products = (
+        GiftChartEntry.objects.filter(run=_latest_run(), product__merchant=merchant)
+        .select_related("category", "product")
+        .order_by(F("category_id").asc(nulls_first=True), "rank", "product_id")
+    )
+    rising = RisingBrandEntry.objects.filter(run=_latest_run(), merchant=merchant).first()
+    return ChartPositions(products=list(products), rising=rising)
+
+
+def chart_categories() -> list[Category]:
+    """The top-level giftable categories, for the chart page's tabs."""
+    return list(Category.objects.filter(parent__isnull=True, giftable=True))
+
+
+def _giftable(
+    *, price_min: Decimal | None = None, price_max: Decimal | None = None
+) -> QuerySet[Product]:
+    """Products a shopper can send as a gift now, with a SKU in stock (and in the budget)."""
+    limit = settings.GIFT_MAX_UNIT_PRICE
+    skus = Sku.objects.filter(
+        product=OuterRef("pk"),
+        is_active=True,
+        price__lte=min(limit, price_max) if price_max is not None else limit,
+        stock__quantity__gt=0,
+    )
+    if price_min is not None:
+        skus = skus.filter(price__gte=price_min)
+    return product_visible().filter(
+        Exists(skus),
+        Q(category__parent__isnull=True) | Q(category__parent__giftable=True),
+        category__giftable=True,
+    )
+
+
+def also_given(*, product: Product, limit: int = 6) -> list[Product]:
+    """ "People who gave this also gave…": giftable products in stock, most shared senders
+    first, with card data (`min_price`, `stock_total`, `cover`). One query."""
+    entries = AlsoGivenEntry.objects.filter(
+        run=_latest_run(), product=product, other=OuterRef("pk")
+    )
+    products = _giftable().annotate(also_rank=Subquery(entries.values("rank")[:1]))
+    products = with_card_data(products.filter(also_rank__isnull=False))
+    return list(products.order_by("also_rank")[:limit])
+
+
+@dataclass(frozen=True)
+class Budget:
+    """A price range in CNY for one unit; `None` leaves that end open."""
+
+    low: Decimal | None
+    high: Decimal | None
+
+
+def gift_finder(
+    *,
+    occasion: Occasion | None = None,
+    budget: Budget | None = None,
+    category: Category | None = None,
+    limit: int = 24,
+) -> list[Product]:
+    """Giftable products in stock for an occasion, a budget and a category, best first.
+
+    The order: the smoothed acceptance rate (gifts people accept first), raised by up to
+    2× for recent volume (`ProductGiftStats.score`), times a stock factor from 0.55 (one
+    left) to 1 (`STOCK_ENOUGH` or more). Products never gifted count as 50 % accepted.
+    One query; products carry card data and `acceptance`.
+    """
+    budget = budget or Budget(low=None, high=None)
+    products = _giftable(price_min=budget.low, price_max=budget.high)
+    if occasion is not None:
+        suits = occasion.categories.all()
+        products = products.filter(Q(category__in=suits) | Q(category__parent__in=suits))
+    if category is not None:
+        products = products.filter(Q(category=category) | Q(category__parent=category))
+    stats = ProductGiftStats.objects.filter(run=_latest_run(), product=OuterRef("pk"))
+    products = with_card_data(
+        products.annotate(
+            acceptance=Coalesce(
+                Subquery(stats.values("acceptance")[:1]), Value(UNKNOWN_ACCEPTANCE)
+            ),
+            gift_score=Coalesce(Subquery(stats.values("score")[:1]), Value(UNKNOWN_ACCEPTANCE)),
+        )
+    )
+    stock = Cast(Least(F("stock_total"), Value(STOCK_ENOUGH)), FloatField())
+    ranked = products.annotate(
+        finder_rank=F("gift_score") * (Value(0.5) + stock / Value(2.0 * STOCK_ENOUGH))
+    )
+    return list(ranked.order_by("-finder_rank", "pk")[:limit])
+
+
+def occasions() -> list[Occasion]:
+    return list(Occasion.objects.all())

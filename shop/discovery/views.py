@@ -1,0 +1,36 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from . import selectors
+from .forms import FinderForm
+
+CHART_PAGE_LENGTH = 50
+
+
+def gift_charts(request: HttpRequest) -> HttpResponse:
+    """The gift chart (overall or one top-level category) and rising brands."""
+    categories = selectors.chart_categories()
+    category = next((c for c in categories if c.slug == request.GET.get("category")), None)
+    chart = selectors.gift_chart(category=category, limit=CHART_PAGE_LENGTH)
+    return render(
+        request,
+        "discovery/charts.html",
+        {
+            "categories": categories,
+            "category": category,
+            "chart": chart,
+            "rising_brands": selectors.rising_brands(),
+        },
+    )
+
+
+def gift_finder(request: HttpRequest) -> HttpResponse:
+    """Pick an occasion, a budget and a category; gifts people accept come first."""
+    form = FinderForm(
+        request.GET, occasions=selectors.occasions(), categories=selectors.chart_categories()
+    )
+    return render(
+        request,
+        "discovery/finder.html",
+        {"form": form, "products": selectors.gift_finder(**form.criteria())},
+    )
