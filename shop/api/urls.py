@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 
 from . import problems
-from .v1 import applications, balance, catalogue, gifts, orders, webhooks
+from .v1 import applications, balance, catalogue, charts, gifts, orders, webhooks
 
 v1 = [
     path("categories/", catalogue.CategoryList.as_view()),
@@ -17,6 +17,8 @@ v1 = [
     path("gifts/<str:gift_id>/", gifts.GiftDetail.as_view()),
     path("gifts/<str:gift_id>/cancel/", gifts.GiftCancel.as_view()),
     path("balance/", balance.Balance.as_view()),
+    path("charts/gifts/", charts.GiftChart.as_view()),
+    path("charts/rising-brands/", charts.RisingBrands.as_view()),
     path("merchant-applications/", applications.ApplicationList.as_view()),
     path("merchant-applications/<str:application_id>/", applications.ApplicationDetail.as_view()),
     path("webhook-endpoints/", webhooks.EndpointList.as_view()),
