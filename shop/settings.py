@@ -69,6 +69,7 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "shop.core.middleware.DatabaseUnavailableMiddleware",
 ]
 # Off by default: adds X-Query-Count to every response, for `make bench` (see tests/perf).
 if env.bool("QUERY_COUNT_HEADER", default=False):

@@ -13,6 +13,7 @@ from functools import wraps
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from shop.core import throttle
 
@@ -40,7 +41,11 @@ def login_throttled(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
         clients = _clients(request)
         limit = settings.LOGIN_FAILURE_LIMIT
         if any(throttle.is_blocked(SCOPE, client, limit=limit) for client in clients):
-            response = render(request, "registration/login_throttled.html", status=429)
+            reason = _(
+                "Too many failed logins from here or for this account. "
+                "Please try again in a quarter of an hour."
+            )
+            response = render(request, "throttled.html", {"reason": reason}, status=429)
             response["Retry-After"] = str(settings.LOGIN_FAILURE_WINDOW_SECONDS)
             return response
         response = view(request, *args, **kwargs)

@@ -1,8 +1,13 @@
+import logging
 from collections.abc import Callable
 from contextlib import ExitStack
 
-from django.db import connections
+from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 5
 
 
 class QueryCountMiddleware:
@@ -28,4 +33,31 @@ class QueryCountMiddleware:
                 stack.enter_context(connection.execute_wrapper(counted))
             response = self.get_response(request)
         response["X-Query-Count"] = str(count)
+        return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A lost database connection answers 503 with Retry-After rather than 500.
+
+    A database restart or failover is brief and the request is safe to repeat (writes are
+    transactions: nothing was half done), so clients and the load balancer are told to
+    retry instead of being shown an error. /readyz reports the same outage.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.error("database unavailable: %s", exception)
+        response = HttpResponse(
+            _("The shop is briefly unavailable. Please try again in a moment."),
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
