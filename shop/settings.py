@@ -122,6 +122,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "shop.core.cache.RedisCache"  # one client per pool
     # A cache that stops answering must not hang requests: fail fast, render without it.
     CACHES["default"].setdefault("OPTIONS", {}).update(
         {"socket_timeout": 1.0, "socket_connect_timeout": 1.0}
