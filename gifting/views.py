@@ -143,7 +143,10 @@ def claim(request: HttpRequest, token: str) -> HttpResponse:
     """The recipient's page. No account needed; the link is the key, and single-use."""
     client = _client(request)
     if throttle.is_blocked("gift-claim", client, limit=settings.GIFT_CLAIM_MISS_LIMIT):
-        response = render(request, "gifting/claim_throttled.html", status=429)
+        reason = _(
+            "Too many gift links that do not exist were opened from here. Please try again later."
+        )
+        response = render(request, "throttled.html", {"reason": reason}, status=429)
         response["Retry-After"] = str(settings.GIFT_CLAIM_MISS_WINDOW_SECONDS)
         return _no_referrer(response)
     gift = selectors.gift_by_token(token)

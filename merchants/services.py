@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from shop.accounts.models import User
 from shop.catalogue.models import Category
+from shop.core import page_cache
 from shop.partners import events
 
 from .models import ApplicationDocument, Merchant, MerchantApplication, MerchantStaff
@@ -237,23 +238,31 @@ def application_reject(*, application: MerchantApplication, operator: User, reas
 def merchant_suspend(*, merchant: Merchant) -> bool:
     """Hide the shop at once: the storefront shows only active merchants' products.
 
-    Gifts already paid for stay claimable and still expire and refund as usual.
+    Gifts already paid for stay claimable and still expire and refund as usual. Cached
+    storefront pages are dropped too, so not even the page cache's second shows the shop.
     """
-    return (
+    suspended = (
         Merchant.objects.filter(pk=merchant.pk, status=Merchant.Status.ACTIVE).update(
             status=Merchant.Status.SUSPENDED
         )
         == 1
     )
+    if suspended:
+        page_cache.invalidate_all()
+    return suspended
 
 
 def merchant_reinstate(*, merchant: Merchant) -> bool:
-    return (
+    """Back on the storefront at once, cached pages included."""
+    reinstated = (
         Merchant.objects.filter(pk=merchant.pk, status=Merchant.Status.SUSPENDED).update(
             status=Merchant.Status.ACTIVE
         )
         == 1
     )
+    if reinstated:
+        page_cache.invalidate_all()
+    return reinstated
 
 
 def staff_check(*, email: str, merchant: Merchant | None = None) -> None:

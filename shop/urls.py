@@ -7,8 +7,11 @@ from django.views.static import serve
 
 from merchants import views as merchant_views
 from shop.api import problems
+from shop.core import views as core_views
 
 urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
     path("admin/dashboard/", merchant_views.dashboard, name="merchant_dashboard"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

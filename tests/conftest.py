@@ -47,6 +47,21 @@ def _media_in_tmp(settings: object, tmp_path: object) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"  # type: ignore[attr-defined, operator]
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: object) -> None:
+    """Argon2 is slow by design (tests/shop/core/test_security.py checks it is configured);
+    the suite makes hundreds of users, so it hashes their passwords with MD5."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache: no cached pages, no throttle counts."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _collected_static() -> None:
     """With DEBUG off, pages use hashed static names from the manifest, as in production."""
@@ -56,13 +71,20 @@ def _collected_static() -> None:
 
 
 @pytest.fixture(scope="session")
+def celery_worker_log(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the worker writes its log: JSON lines, INFO and up."""
+    return tmp_path_factory.mktemp("celery") / "worker.log"
+
+
+@pytest.fixture(scope="session")
 def celery_worker_session(
-    django_db_setup: None, django_db_blocker: object
+    django_db_setup: None, django_db_blocker: object, celery_worker_log: Path
 ) -> Iterator[subprocess.Popen]:
     """A real Celery worker in its own process, on the test database and the test broker.
 
     Celery behaviour is tested against a worker, never eager mode: acks, retries and
-    redelivery only exist there. Started once per session; see `celery_worker`.
+    redelivery only exist there. Started once per session; see `celery_worker`. It
+    consumes every queue, as `make run`'s worker does.
     """
     from django.db import connection
 
@@ -86,6 +108,8 @@ def celery_worker_session(
         **os.environ,
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "CELERY_BROKER_URL": broker,
+        "LOG_LEVEL": "INFO",
+        "LOG_FORMAT": "json",
     }
     name = f"test-{uuid.uuid4().hex[:8]}@localhost"
     process = subprocess.Popen(
@@ -99,6 +123,7 @@ def celery_worker_session(
             "-n",
             name,
             "--concurrency=1",
+            "--queues=" + ",".join(settings.TASK_QUEUES),
             "--loglevel=WARNING",
             "--without-gossip",
             "--without-mingle",
@@ -106,12 +131,14 @@ def celery_worker_session(
         ],
         cwd=ROOT,
         env=env,
+        stdout=celery_worker_log.open("w"),
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 30
     while not app.control.ping(destination=[name], timeout=0.5):
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()
-            pytest.fail("The Celery worker did not start within 30 s.")
+            pytest.fail(f"The Celery worker did not start within 30 s; see {celery_worker_log}")
     yield process
     process.terminate()
     try:
@@ -125,7 +152,7 @@ def celery_worker(
     celery_worker_session: subprocess.Popen, transactional_db: None
 ) -> subprocess.Popen:
     """The shared worker, for a test whose data is committed so the worker can see it."""
-    assert celery_worker_session.poll() is None, "the Celery worker died"
+    assert celery_worker_session.poll() is None, "the Celery worker died (celery_worker_log)"
     return celery_worker_session
 
 

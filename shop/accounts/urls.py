@@ -3,12 +3,13 @@ from django.urls import path, reverse_lazy
 
 from . import views
 from .forms import SetOrResetPasswordForm
+from .login_throttle import login_throttled
 
 app_name = "accounts"
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),
-    path("login/", views.LoginView.as_view(), name="login"),
+    path("login/", login_throttled(views.LoginView.as_view()), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "password-reset/",

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from PIL import Image, ImageOps
 
+from shop.core import page_cache
 from shop.partners import events
 
 from . import search
@@ -169,6 +170,8 @@ def product_review(*, product: Product, approve: bool, note: str = "") -> None:
 
 
 def product_delist(*, product: Product) -> None:
-    Product.objects.filter(pk=product.pk, status=Product.Status.LISTED).update(
+    """Off the storefront at once, cached pages included."""
+    if Product.objects.filter(pk=product.pk, status=Product.Status.LISTED).update(
         status=Product.Status.DELISTED
-    )
+    ):
+        page_cache.invalidate_all()

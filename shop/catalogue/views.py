@@ -1,10 +1,12 @@
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.decorators import method_decorator
 from django.views.generic import ListView
 
 from gifting.selectors import giftable_skus, product_is_giftable
 from gifting.views import accept_window_text
+from shop.core.page_cache import anonymous_page_cache
 from shop.discovery import selectors as discovery
 
 from . import selectors
@@ -12,6 +14,7 @@ from .forms import SORT_CHOICES, ListingForm
 from .models import Category
 
 
+@anonymous_page_cache
 def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
@@ -26,6 +29,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+@method_decorator(anonymous_page_cache, name="dispatch")
 class ProductListView(ListView):
     """Listing with search, category filter, price sort and pagination.
 
@@ -71,6 +75,7 @@ class ProductListView(ListView):
         )
 
 
+@anonymous_page_cache
 def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
     product = selectors.product_detail(pk=pk)
     skus = product.skus_on_sale

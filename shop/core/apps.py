@@ -5,3 +5,12 @@ class CoreConfig(AppConfig):
     name = "shop.core"
     label = "core"
     verbose_name = "Core"
+
+    def ready(self) -> None:
+        from celery import signals
+
+        from . import request_id
+
+        signals.before_task_publish.connect(request_id.add_to_task_headers, weak=False)
+        signals.task_prerun.connect(request_id.set_for_task, weak=False)
+        signals.task_postrun.connect(request_id.clear_for_task, weak=False)

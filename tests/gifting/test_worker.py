@@ -27,6 +27,7 @@ from pathlib import Path
 
 import pytest
 import redis
+from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -101,6 +102,7 @@ class Worker:
                     "-n",
                     self.name,
                     "--concurrency=1",
+                    "--queues=" + ",".join(settings.TASK_QUEUES),
                     "--loglevel=INFO",
                     "--without-gossip",
                     "--without-mingle",

@@ -212,6 +212,7 @@ def perf_workers(
                     "-n",
                     name,
                     "--concurrency=1",
+                    "--queues=" + ",".join(settings.TASK_QUEUES),
                     "--loglevel=WARNING",
                     "--without-gossip",
                     "--without-mingle",

@@ -10,4 +10,7 @@ consumes; the bench flushes it afterwards. Nothing else differs from shop.settin
 from shop.settings import *  # noqa: F403
 
 PARKED_QUEUE = "perf-parked-deliveries"
-CELERY_TASK_ROUTES = {"shop.sandbox.tasks.deliver_notification": {"queue": PARKED_QUEUE}}
+CELERY_TASK_ROUTES = (
+    {"shop.sandbox.tasks.deliver_notification": {"queue": PARKED_QUEUE}},
+    *CELERY_TASK_ROUTES,  # noqa: F405
+)

@@ -12,6 +12,12 @@ pytestmark = pytest.mark.django_db
 BUDGET = 8
 
 
+@pytest.fixture(autouse=True)
+def _no_page_cache(settings) -> None:
+    """The budget is for rendering a page; a page served from the cache runs none."""
+    settings.PAGE_CACHE_SECONDS = 0
+
+
 def _catalogue(count: int) -> None:
     category = CategoryFactory(parent=CategoryFactory())
     products = ProductFactory.create_batch(count, category=category)

@@ -1,0 +1,63 @@
+import logging
+from collections.abc import Callable
+from contextlib import ExitStack
+
+from django.db import InterfaceError, OperationalError, connections
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 5
+
+
+class QueryCountMiddleware:
+    """`X-Query-Count`: SQL statements the request ran, on every database.
+
+    Switched on by QUERY_COUNT_HEADER for `make bench`, which reports queries per request
+    measured on the real server rather than guessed from a test.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        count = 0
+
+        def counted(execute: Callable, sql: str, params: object, many: bool, context: dict):
+            nonlocal count
+            count += 1
+            return execute(sql, params, many, context)
+
+        with ExitStack() as stack:
+            for connection in connections.all():
+                stack.enter_context(connection.execute_wrapper(counted))
+            response = self.get_response(request)
+        response["X-Query-Count"] = str(count)
+        return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A lost database connection answers 503 with Retry-After rather than 500.
+
+    A database restart or failover is brief and the request is safe to repeat (writes are
+    transactions: nothing was half done), so clients and the load balancer are told to
+    retry instead of being shown an error. /readyz reports the same outage.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logger.error("database unavailable: %s", exception)
+        response = HttpResponse(
+            _("The shop is briefly unavailable. Please try again in a moment."),
+            status=503,
+            content_type="text/plain; charset=utf-8",
+        )
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response

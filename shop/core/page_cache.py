@@ -1,0 +1,92 @@
+"""Anonymous storefront pages from the cache, for the crowd a gift campaign sends.
+
+A page is rendered at most about once per PAGE_CACHE_SECONDS (default 1) per language and
+URL, however many visitors ask for it. Why a one-second micro-cache and not invalidation:
+stock and prices change through conditional UPDATEs (checkout, gifts, the expiry sweep,
+the admin) that send no signals, so invalidating on every write path would be one easy
+thing to forget; a short lifetime bounds staleness for all of them by construction.
+
+What stays per visitor:
+- the CSRF token: the cached page holds a placeholder; each response gets the visitor's
+  own token (and cookie), as `{% csrf_token %}` would have given;
+- the language: part of the key (LocaleMiddleware has already chosen it);
+- anyone with a session (logged in, a cart, pending messages) or a messages cookie gets
+  a fresh render, so their header, messages and cart are theirs.
+
+Takedowns that must not wait even a second (a suspended shop, a delisted product) call
+`invalidate_all()`, which moves every cached page to a new generation.
+
+A cache that fails is logged and skipped: the page is rendered as if there were none.
+"""
+
+import hashlib
+import logging
+import re
+import uuid
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.utils.translation import get_language
+
+logger = logging.getLogger(__name__)
+
+_CSRF_INPUT = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+_PLACEHOLDER = "@@csrf-token@@"
+_MESSAGES_COOKIE = "messages"
+_GENERATION = "page:generation"
+
+
+def invalidate_all() -> None:
+    """Every cached page is stale from now on (a new generation; old entries expire)."""
+    try:
+        cache.set(_GENERATION, uuid.uuid4().hex, timeout=None)
+    except Exception:
+        logger.warning("page cache unavailable", exc_info=True)
+
+
+def _cacheable(request: HttpRequest) -> bool:
+    return (
+        settings.PAGE_CACHE_SECONDS > 0
+        and request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and _MESSAGES_COOKIE not in request.COOKIES
+    )
+
+
+def _key(request: HttpRequest) -> str:
+    path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
+    return f"page:{get_language()}:{path}"
+
+
+def anonymous_page_cache(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    def cached_view(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        if not _cacheable(request):
+            return view(request, *args, **kwargs)
+        key = _key(request)
+        try:
+            found = cache.get_many([_GENERATION, key])
+        except Exception:
+            logger.warning("page cache unavailable", exc_info=True)
+            return view(request, *args, **kwargs)
+        generation, hit = found.get(_GENERATION), found.get(key)
+        if hit is not None and hit[0] == generation:
+            _, content_type, body = hit
+            return HttpResponse(body.replace(_PLACEHOLDER, get_token(request)), content_type)
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming:
+            if hasattr(response, "render"):
+                response.render()
+            body = _CSRF_INPUT.sub(rf"\g<1>{_PLACEHOLDER}\g<2>", response.content.decode())
+            entry = (generation, response["Content-Type"], body)
+            try:
+                cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
+            except Exception:
+                logger.warning("page cache unavailable", exc_info=True)
+        return response
+
+    return cached_view
