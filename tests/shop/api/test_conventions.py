@@ -451,6 +451,13 @@ def test_the_docs_page_uses_only_the_sites_own_assets(client, db) -> None:
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", response.text)
 
 
+def test_the_docs_page_has_no_inline_style_or_script_for_the_csp(client, db) -> None:
+    page = client.get("/api/docs/").text
+    assert "<style" not in page
+    assert "style=" not in page
+    assert re.findall(r"<script(?![^>]*\bsrc=)[^>]*>", page) == []
+
+
 def test_the_docs_script_loads_the_schema_from_the_site(client, db) -> None:
     page = client.get("/api/docs/")
     script_src = next(r for r in re.findall(r'src="([^"]+)"', page.text) if "script" in r)
