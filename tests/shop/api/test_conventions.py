@@ -391,6 +391,8 @@ ENDPOINTS = [
     "/api/v1/webhook-endpoints/",
     "/api/v1/webhook-endpoints/{endpoint_id}/",
     "/api/v1/webhook-endpoints/{endpoint_id}/deliveries/",
+    "/api/v1/charts/gifts/",
+    "/api/v1/charts/rising-brands/",
 ]
 
 

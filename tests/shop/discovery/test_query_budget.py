@@ -19,6 +19,12 @@ pytestmark = pytest.mark.django_db
 BUDGET = 10
 
 
+@pytest.fixture(autouse=True)
+def _no_page_cache(settings) -> None:
+    """The budget is for rendering a page; a page served from the cache runs none."""
+    settings.PAGE_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def world(days_ago, recompute):
     """`grow(n)`: n more gifted products (shared senders, so "also gave" has rows), then a run."""

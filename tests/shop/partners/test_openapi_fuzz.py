@@ -37,7 +37,7 @@ from tests.merchants.world import place_order
 from tests.partners import managed_merchant, partner_with_key
 
 EXAMPLES = 10
-OPERATIONS = 21
+OPERATIONS = 23
 
 LISTS = {
     "GET /api/v1/categories/",
@@ -47,6 +47,8 @@ LISTS = {
     "GET /api/v1/merchant-applications/",
     "GET /api/v1/webhook-endpoints/",
     "GET /api/v1/webhook-endpoints/{endpoint_id}/deliveries/",
+    "GET /api/v1/charts/gifts/",
+    "GET /api/v1/charts/rising-brands/",
 }
 FAILURES_SHOWN_PER_OPERATION = 3
 
