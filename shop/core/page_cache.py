@@ -13,10 +13,13 @@ What stays per visitor:
 - anyone with a session (logged in, a cart, pending messages) or a messages cookie gets
   a fresh render, so their header, messages and cart are theirs.
 
-No stampede: a page in the second half of its lifetime is re-rendered by one request
-(the one that takes a short lock) while the others are still served the cached copy, so
-a slow page (a listing over 10,000 products) is not rendered by every worker at once
-each second. A copy older than PAGE_CACHE_SECONDS is never served.
+No stampede: from a quarter of its lifetime on, a page is re-rendered by the one request
+that takes a short lock, while the others are still served the cached copy, so a slow
+page (the listing over 10,000 products) is never rendered by every worker thread at
+once. The copy's age counts from when its render began (when its data was read): with
+a render under three quarters of a second, a change shows within PAGE_CACHE_SECONDS.
+Only under overload, when the re-render itself takes longer, is the old copy served
+until it finishes, and never past twice the lifetime.
 
 Takedowns that must not wait even a second (a suspended shop, a delisted product) call
 `invalidate_all()`, which moves every cached page to a new generation.
@@ -69,14 +72,15 @@ def _key(request: HttpRequest) -> str:
 
 
 def _fresh_enough(key: str, stored_at: float) -> bool:
-    """Serve the cached copy? Yes while young; in its second half, yes for everyone but
-    the one request that wins the refresh lock and renders the page anew."""
+    """Serve the cached copy? Yes while young; later, only while another request is
+    rendering it anew (this one renders if it wins the refresh lock)."""
     age = time.time() - stored_at
-    if age >= settings.PAGE_CACHE_SECONDS:
-        return False
-    if age < settings.PAGE_CACHE_SECONDS / 2:
+    lifetime = settings.PAGE_CACHE_SECONDS
+    if age < lifetime / 4:
         return True
-    return not cache.add(f"{key}:refreshing", 1, timeout=settings.PAGE_CACHE_SECONDS)
+    if age >= 2 * lifetime:
+        return False
+    return not cache.add(f"{key}:refreshing", 1, timeout=lifetime)
 
 
 def anonymous_page_cache(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -103,7 +107,7 @@ def anonymous_page_cache(view: Callable[..., HttpResponse]) -> Callable[..., Htt
             body = _CSRF_INPUT.sub(rf"\g<1>{_PLACEHOLDER}\g<2>", response.content.decode())
             entry = (generation, stored_at, response["Content-Type"], body)
             try:
-                cache.set(key, entry, settings.PAGE_CACHE_SECONDS + 1)
+                cache.set(key, entry, 2 * settings.PAGE_CACHE_SECONDS + 1)
                 cache.delete(f"{key}:refreshing")
             except Exception:
                 logger.warning("page cache unavailable", exc_info=True)
