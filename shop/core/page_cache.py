@@ -13,11 +13,11 @@ What stays per visitor:
 - anyone with a session (logged in, a cart, pending messages) or a messages cookie gets
   a fresh render, so their header, messages and cart are theirs.
 
-No stampede: from a quarter of its lifetime on, a page is re-rendered by the one request
+No stampede: from half its lifetime on, a page is re-rendered by the one request
 that takes a short lock, while the others are still served the cached copy, so a slow
 page (the listing over 10,000 products) is never rendered by every worker thread at
 once. The copy's age counts from when its render began (when its data was read): with
-a render under three quarters of a second, a change shows within PAGE_CACHE_SECONDS.
+a render under half a second, a change shows within PAGE_CACHE_SECONDS.
 Only under overload, when the re-render itself takes longer, is the old copy served
 until it finishes, and never past twice the lifetime.
 
@@ -76,7 +76,7 @@ def _fresh_enough(key: str, stored_at: float) -> bool:
     rendering it anew (this one renders if it wins the refresh lock)."""
     age = time.time() - stored_at
     lifetime = settings.PAGE_CACHE_SECONDS
-    if age < lifetime / 4:
+    if age < lifetime / 2:
         return True
     if age >= 2 * lifetime:
         return False

@@ -94,7 +94,7 @@ def test_while_one_request_refreshes_a_page_the_others_get_the_cached_copy(
     now = [1000.0]
     monkeypatch.setattr(page_cache, "time", SimpleNamespace(time=lambda: now[0]))
     Client().get(product_url)
-    now[0] = 1000.6  # past a quarter of its one-second life: due for a refresh
+    now[0] = 1000.6  # past half its one-second life: due for a refresh
     monkeypatch.setattr(page_cache.cache, "add", lambda *args, **kwargs: False)  # lock taken
     assert _queries(Client(), product_url)[0] == 0
     now[0] = 1002.0  # twice its lifetime: never served, whoever holds the lock
