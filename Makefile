@@ -53,12 +53,15 @@ test: $(VENV)/.synced
 		$(BIN)/pytest --ignore=tests/perf $(PYTEST_ARGS)
 
 # Same servers as `make test`. The bench's test database is test_<name>_perf (see
-# tests/perf/conftest.py), so it never drops a running `make test`'s; its broker is a Redis
-# database of its own (BENCH_BROKER_URL, default redis://127.0.0.1:6379/11), which the bench
-# FLUSHES before and after: point it at one nothing else uses.
-# Figures are printed and written as JSON to tests/perf/results/.
+# tests/perf/conftest.py), so it never drops a running `make test`'s; its broker and the
+# HTTP bench's cache are Redis databases of their own (BENCH_BROKER_URL, default
+# redis://127.0.0.1:6379/11; BENCH_CACHE_URL, default redis://127.0.0.1:6379/12), which the
+# bench FLUSHES before and after: point them at ones nothing else uses.
+# Figures are printed and written as JSON (and the HTTP chart as PNG) to tests/perf/results/.
 bench: $(VENV)/.synced
+	@if command -v msgfmt >/dev/null; then DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv -v 0; fi
 	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(or $(BENCH_BROKER_URL),redis://127.0.0.1:6379/11) SECRET_KEY=test-only-secret \
+		BENCH_CACHE_URL=$(or $(BENCH_CACHE_URL),redis://127.0.0.1:6379/12) \
 		DEBUG=0 SECURE_SSL_REDIRECT=0 CACHE_URL=locmemcache:// \
 		$(BIN)/pytest tests/perf -s -p no:cacheprovider $(PYTEST_ARGS)
 

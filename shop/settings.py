@@ -164,7 +164,12 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # A broker that accepts the connection but never answers must not hang a request:
     # every socket operation gives up after a second (the worker's BRPOP polls within it).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_timeout": 1.0, "socket_connect_timeout": 1.0}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "socket_timeout": 1.0,
+        "socket_connect_timeout": 1.0,
+        # A worker given several queues takes from them in TASK_QUEUES order.
+        "queue_order_strategy": "priority",
+    }
 elif CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "celery-broker"
     for _folder in (_broker_dir, VAR_DIR / "celery-processed"):
@@ -183,9 +188,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Queues by kind of work, so a flood of one (webhooks to a slow partner, a burst of refunds)
-# never holds up the others; a worker can be given one queue or all of them (-Q).
-TASK_QUEUES = ["celery", "refunds", "webhooks", "emails"]
+# Queues by kind of work, so each can have workers of its own (a burst of webhooks to a slow
+# partner never holds up refunds). A worker given several takes from them in this order
+# (queue_order_strategy above): money first, then the sweeps, partners, emails.
+TASK_QUEUES = ["refunds", "celery", "webhooks", "emails"]
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ROUTES = (
     [

@@ -1,6 +1,6 @@
 """Reads for the storefront: query counts that do not grow with the catalogue."""
 
-from django.db.models import Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
 from django.shortcuts import get_object_or_404
 
 from merchants.models import Merchant
@@ -36,17 +36,23 @@ def category_get(*, slug: str) -> Category:
 
 
 def with_card_data(queryset: QuerySet[Product]) -> QuerySet[Product]:
-    """What a product card shows, in the same query: lowest price, stock and cover thumbnail."""
+    """What a product card shows, in the same query: lowest price, stock and cover thumbnail.
+
+    Correlated subqueries rather than a GROUP BY over the SKUs: PostgreSQL then works out
+    card data only for the page of products shown (newest first walks the index and stops
+    after 24), not for the whole catalogue before sorting and limiting.
+    """
     cover = ProductImage.objects.filter(product=OuterRef("pk")).order_by("position", "pk")
-    active = Q(skus__is_active=True)
+    active = Sku.objects.filter(product=OuterRef("pk"), is_active=True)
+    per_product = active.order_by().values("product")
     return (
         queryset.select_related("category", "merchant")
+        .filter(Exists(active))
         .annotate(
-            min_price=Min("skus__price", filter=active),
-            stock_total=Sum("skus__stock__quantity", filter=active),
+            min_price=Subquery(per_product.annotate(v=Min("price")).values("v")),
+            stock_total=Subquery(per_product.annotate(v=Sum("stock__quantity")).values("v")),
             cover=Subquery(cover.values("thumbnail")[:1]),
         )
-        .filter(min_price__isnull=False)
     )
 
 

@@ -13,6 +13,14 @@ What stays per visitor:
 - anyone with a session (logged in, a cart, pending messages) or a messages cookie gets
   a fresh render, so their header, messages and cart are theirs.
 
+No stampede: from half its lifetime on, a page is re-rendered by the one request
+that takes a short lock, while the others are still served the cached copy, so a slow
+page (the listing over 10,000 products) is never rendered by every worker thread at
+once. The copy's age counts from when its render began (when its data was read): with
+a render under half a second, a change shows within PAGE_CACHE_SECONDS.
+Only under overload, when the re-render itself takes longer, is the old copy served
+until it finishes, and never past twice the lifetime.
+
 Takedowns that must not wait even a second (a suspended shop, a delisted product) call
 `invalidate_all()`, which moves every cached page to a new generation.
 
@@ -22,6 +30,7 @@ A cache that fails is logged and skipped: the page is rendered as if there were 
 import hashlib
 import logging
 import re
+import time
 import uuid
 from collections.abc import Callable
 from functools import wraps
@@ -62,6 +71,18 @@ def _key(request: HttpRequest) -> str:
     return f"page:{get_language()}:{path}"
 
 
+def _fresh_enough(key: str, stored_at: float) -> bool:
+    """Serve the cached copy? Yes while young; later, only while another request is
+    rendering it anew (this one renders if it wins the refresh lock)."""
+    age = time.time() - stored_at
+    lifetime = settings.PAGE_CACHE_SECONDS
+    if age < lifetime / 2:
+        return True
+    if age >= 2 * lifetime:
+        return False
+    return not cache.add(f"{key}:refreshing", 1, timeout=lifetime)
+
+
 def anonymous_page_cache(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @wraps(view)
     def cached_view(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
@@ -70,21 +91,24 @@ def anonymous_page_cache(view: Callable[..., HttpResponse]) -> Callable[..., Htt
         key = _key(request)
         try:
             found = cache.get_many([_GENERATION, key])
+            generation, hit = found.get(_GENERATION), found.get(key)
+            if hit is not None and hit[0] == generation and _fresh_enough(key, hit[1]):
+                _, _, content_type, body = hit
+                token = get_token(request)
+                return HttpResponse(body.replace(_PLACEHOLDER, token), content_type)
         except Exception:
             logger.warning("page cache unavailable", exc_info=True)
             return view(request, *args, **kwargs)
-        generation, hit = found.get(_GENERATION), found.get(key)
-        if hit is not None and hit[0] == generation:
-            _, content_type, body = hit
-            return HttpResponse(body.replace(_PLACEHOLDER, get_token(request)), content_type)
+        stored_at = time.time()
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.streaming:
             if hasattr(response, "render"):
                 response.render()
             body = _CSRF_INPUT.sub(rf"\g<1>{_PLACEHOLDER}\g<2>", response.content.decode())
-            entry = (generation, response["Content-Type"], body)
+            entry = (generation, stored_at, response["Content-Type"], body)
             try:
-                cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
+                cache.set(key, entry, 2 * settings.PAGE_CACHE_SECONDS + 1)
+                cache.delete(f"{key}:refreshing")
             except Exception:
                 logger.warning("page cache unavailable", exc_info=True)
         return response

@@ -31,11 +31,10 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         given = request.headers.get(HEADER, "")
         request_id = given if _VALID.match(given) else uuid.uuid4().hex
-        token = _current.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            _current.reset(token)
+        # Cleared when the response is finished (request_finished), not here: Django logs a
+        # failed request (django.request) after the middleware has returned.
+        _current.set(request_id)
+        response = self.get_response(request)
         response[HEADER] = request_id
         return response
 
@@ -61,6 +60,7 @@ def set_for_task(task: object = None, **_: object) -> None:
     logger.info("task %s started", getattr(task, "name", "?"))
 
 
-def clear_for_task(**_: object) -> None:
-    """`task_postrun`: a pool process runs many tasks; do not leak one's id into the next."""
+def clear(**_: object) -> None:
+    """`request_finished`, `task_postrun`: a thread or pool process serves many requests
+    and tasks; one's id must not leak into what it logs next."""
     _current.set("-")

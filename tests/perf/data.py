@@ -6,8 +6,9 @@ it (so the provider accepts its refund), and a live gift past its deadline.
 """
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.utils import timezone
@@ -47,6 +48,23 @@ def due_gifts(shop: Shop, count: int, *, chunk: int = 2_000) -> list[int]:
 
     Returns the gifts' ids. The deadlines are spread over the last hour.
     """
+    now = timezone.now()
+    gifts = paid_gifts(shop, count, deadline=lambda i: now - timedelta(seconds=1 + i % 3_600))
+    return [g.pk for g in gifts]
+
+
+def live_links(shop: Shop, count: int) -> list[str]:
+    """Claim links of `count` one-unit gifts, paid and awaiting their recipient."""
+    deadline = timezone.now() + timedelta(days=1)
+    gifts = paid_gifts(shop, count, deadline=lambda i: deadline)
+    return [f"/g/{tokens.token_for(g.token_salt)}/" for g in gifts]
+
+
+def paid_gifts(
+    shop: Shop, count: int, *, deadline: Callable[[int], datetime], chunk: int = 2_000
+) -> list[Gift]:
+    """`count` one-unit gifts, paid and awaiting their recipient; gift i is due at
+    `deadline(i)`."""
     run = next(_runs)
     now = timezone.now()
     payments = [
@@ -97,8 +115,8 @@ def due_gifts(shop: Shop, count: int, *, chunk: int = 2_000) -> list[int]:
                 payment=payment,
                 language="en",
                 paid_at=payment.succeeded_at,
-                expires_at=now - timedelta(seconds=1 + i % 3_600),
+                expires_at=deadline(i),
             )
         )
     Gift.objects.bulk_create(gifts, batch_size=chunk)
-    return [g.pk for g in gifts]
+    return gifts

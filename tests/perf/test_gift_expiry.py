@@ -14,7 +14,8 @@ What is measured (figures in the table `make bench` prints, and in tests/perf/re
   notification deliveries as they are (POSTs to a SITE_URL where nothing listens,
   retried with backoff), then on 3,000 gifts with deliveries parked (see
   worker_settings.py) to compare. Target from the issue: 1,000 gifts/s end to end on
-  2 cores.
+  2 cores. The workers here serve every queue, refunds first (settings.TASK_QUEUES), so
+  the emails and deliveries the refunds publish wait behind them: the backlog figures.
 
 BENCH_GIFTS (default 20000), BENCH_PARKED_GIFTS (3000) and BENCH_TIMEOUT (seconds per
 end-to-end run, 180) resize the run. A run that times out reports its partial rate as

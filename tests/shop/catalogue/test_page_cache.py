@@ -3,6 +3,7 @@
 import re
 import time
 from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -83,3 +84,18 @@ def test_invalidating_drops_every_cached_page_at_once(product_url: str) -> None:
     Product.objects.update(title="桂花糕")
     page_cache.invalidate_all()
     assert "桂花糕" in Client().get(product_url).text
+
+
+def test_while_one_request_refreshes_a_page_the_others_get_the_cached_copy(
+    product_url: str, monkeypatch
+) -> None:
+    from shop.core import page_cache
+
+    now = [1000.0]
+    monkeypatch.setattr(page_cache, "time", SimpleNamespace(time=lambda: now[0]))
+    Client().get(product_url)
+    now[0] = 1000.6  # past half its one-second life: due for a refresh
+    monkeypatch.setattr(page_cache.cache, "add", lambda *args, **kwargs: False)  # lock taken
+    assert _queries(Client(), product_url)[0] == 0
+    now[0] = 1002.0  # twice its lifetime: never served, whoever holds the lock
+    assert _queries(Client(), product_url)[0] > 0

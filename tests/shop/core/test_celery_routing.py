@@ -31,6 +31,11 @@ def test_workers_ack_late_take_one_task_at_a_time_and_have_time_limits() -> None
     assert app.conf.task_soft_time_limit < app.conf.task_time_limit
 
 
+def test_a_worker_on_several_queues_takes_refunds_first() -> None:
+    assert settings.TASK_QUEUES[0] == "refunds"
+    assert app.conf.broker_transport_options["queue_order_strategy"] == "priority"
+
+
 def test_the_development_worker_consumes_every_queue() -> None:
     procfile = (settings.BASE_DIR / "Procfile").read_text()
     worker = next(line for line in procfile.splitlines() if line.startswith("worker:"))

@@ -26,6 +26,21 @@ def test_a_malformed_request_id_is_replaced(client) -> None:
     assert re.fullmatch(r"[0-9a-f]{32}", response["X-Request-ID"])
 
 
+def test_a_failed_request_is_logged_with_its_id(client, caplog, monkeypatch) -> None:
+    from django.db import OperationalError
+
+    from shop.catalogue import selectors
+
+    def unreachable(**_: object) -> None:
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(selectors, "product_detail", unreachable)
+    caplog.handler.addFilter(RequestIdFilter())
+    client.get("/products/1/", HTTP_X_REQUEST_ID="failed-0001")
+    logged = [r for r in caplog.records if r.name == "django.request"]
+    assert [r.request_id for r in logged] == ["failed-0001"]
+
+
 def test_log_records_outside_a_request_say_so() -> None:
     record = logging.LogRecord("x", logging.INFO, __file__, 1, "hello", None, None)
     RequestIdFilter().filter(record)

@@ -38,3 +38,23 @@ def test_production_mode_refuses_to_start_without_a_secret_key() -> None:
     result = _manage("check", DEBUG="0", SECRET_KEY="")
     assert result.returncode != 0
     assert "Set SECRET_KEY" in result.stderr
+
+
+def test_media_goes_to_object_storage_when_configured() -> None:
+    result = _manage(
+        "shell",
+        "-c",
+        "from django.core.files.storage import storages; s = storages['default']; "
+        "print(type(s).__name__, s.bucket_name, s.endpoint_url)",
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        MEDIA_STORAGE="s3",
+        AWS_STORAGE_BUCKET_NAME="giftshop-media",
+        AWS_S3_ENDPOINT_URL="https://oss-cn-hangzhou.aliyuncs.com",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].split() == [
+        "S3Storage",
+        "giftshop-media",
+        "https://oss-cn-hangzhou.aliyuncs.com",
+    ]

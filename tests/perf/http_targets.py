@@ -1,0 +1,100 @@
+"""What the HTTP load bench drives: one entry a target.
+
+A target is a name, a method, a path and headers, a body factory and a setup. `setup`
+runs in the bench process against the bench database before the load (it makes the rows
+the requests need) and returns data the factories read; `path(data, n)` and
+`body(data, n)` make request number n. A target with `requests` set consumes one fresh
+row a request (e.g. a gift that can be claimed once) and stops when they run out; one
+without cycles through its paths for the whole run.
+
+To add a target, append one `Target(...)` to TARGETS.
+"""
+
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from shop.catalogue.models import Product
+from tests.perf import data
+
+# The CSRF check wants the same secret in the cookie and the header (HTTP, no Referer).
+_CSRF = secrets.token_hex(16)
+CSRF_HEADERS = {"Cookie": f"csrftoken={_CSRF}", "X-CSRFToken": _CSRF}
+CYCLE = 500  # paths planned for a cycling target
+
+RECIPIENT = {
+    "action": "accept",
+    "recipient_name": "李小红",
+    "phone": "13912345678",
+    "province": "浙江省",
+    "city": "杭州市",
+    "district": "西湖区",
+    "street": "文三路 1 号 2 单元 301",
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    method: str
+    path: Callable[[dict, int], str]
+    headers: Callable[[dict], dict[str, str]] = lambda data: {}
+    body: Callable[[dict, int], dict] | None = None
+    setup: Callable[[], dict] = dict
+    requests: int | None = None
+    json: bool = False  # the body is sent as JSON rather than a form
+    floor_share: float | None = None  # the issue's target: this share of the floor's rps
+    is_floor: bool = False
+
+    def plan(self) -> dict:
+        """Everything the load process needs, as JSON: no callables cross the process."""
+        made = self.setup()
+        count = self.requests or CYCLE
+        return {
+            "name": self.name,
+            "method": self.method,
+            "headers": self.headers(made),
+            "paths": [self.path(made, n) for n in range(count)],
+            "bodies": [self.body(made, n) for n in range(count)] if self.body else None,
+            "json": self.json,
+            "cycle": self.requests is None,
+        }
+
+
+def _first_product() -> dict:
+    return {"product": Product.objects.order_by("pk").values_list("pk", flat=True).first()}
+
+
+def _links(count: int) -> Callable[[], dict]:
+    return lambda: {"links": data.live_links(data.shop(skus=20, senders=50), count)}
+
+
+CLAIMS = 6_000  # more than two workers can accept in one run
+
+TARGETS: list[Target] = [
+    Target("floor (/healthz)", "GET", lambda d, n: "/healthz", is_floor=True),
+    Target("listing", "GET", lambda d, n: "/products/", floor_share=0.5),
+    Target(
+        "product page",
+        "GET",
+        lambda d, n: f"/products/{d['product']}/",
+        setup=_first_product,
+        floor_share=0.5,
+    ),
+    Target(
+        "claim page (GET)",
+        "GET",
+        lambda d, n: d["links"][n % len(d["links"])],
+        setup=_links(200),
+        floor_share=0.3,
+    ),
+    Target(
+        "claim submit (POST, fresh gifts)",
+        "POST",
+        lambda d, n: d["links"][n],
+        headers=lambda d: CSRF_HEADERS,
+        body=lambda d, n: RECIPIENT,
+        setup=_links(CLAIMS),
+        requests=CLAIMS,
+    ),
+]
