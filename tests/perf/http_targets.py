@@ -13,8 +13,10 @@ To add a target, append one `Target(...)` to TARGETS.
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
-from shop.catalogue.models import Product
+from shop.catalogue.models import Product, StockRecord
+from shop.partners import services
 from tests.perf import data
 
 # The CSRF check wants the same secret in the cookie and the header (HTTP, no Referer).
@@ -45,6 +47,7 @@ class Target:
     json: bool = False  # the body is sent as JSON rather than a form
     floor_share: float | None = None  # the issue's target: this share of the floor's rps
     is_floor: bool = False
+    concurrency: int | None = None  # requests in flight; default BENCH_HTTP_CONCURRENCY
 
     def plan(self) -> dict:
         """Everything the load process needs, as JSON: no callables cross the process."""
@@ -58,6 +61,7 @@ class Target:
             "bodies": [self.body(made, n) for n in range(count)] if self.body else None,
             "json": self.json,
             "cycle": self.requests is None,
+            "concurrency": self.concurrency,
         }
 
 
@@ -70,6 +74,17 @@ def _links(count: int) -> Callable[[], dict]:
 
 
 CLAIMS = 6_000  # more than two workers can accept in one run
+API_CLIENTS = 16  # the partner API issue's figure: 16 concurrent clients
+
+
+def _brand() -> dict:
+    """A brand with a key, a balance for every gift of the run, and a giftable SKU."""
+    sku = data.shop(skus=1, senders=1).skus[0]
+    StockRecord.objects.filter(sku=sku).update(quantity=1_000_000)
+    partner = services.partner_get_or_create(name="Bench brand")
+    services.balance_top_up(partner=partner, amount=Decimal("100000000"), reference="bench")
+    return {"key": services.api_key_issue(partner=partner).raw, "sku": f"sku_{sku.pk}"}
+
 
 TARGETS: list[Target] = [
     Target("floor (/healthz)", "GET", lambda d, n: "/healthz", is_floor=True),
@@ -96,5 +111,22 @@ TARGETS: list[Target] = [
         body=lambda d, n: RECIPIENT,
         setup=_links(CLAIMS),
         requests=CLAIMS,
+    ),
+    Target(
+        f"floor, {API_CLIENTS} clients",
+        "GET",
+        lambda d, n: "/healthz",
+        is_floor=True,
+        concurrency=API_CLIENTS,
+    ),
+    Target(
+        "partner API: create gift (POST)",
+        "POST",
+        lambda d, n: "/api/v1/gifts/",
+        headers=lambda d: {"Authorization": f"Bearer {d['key']}"},
+        body=lambda d, n: {"sku": d["sku"], "quantity": 1, "sender_name": "Bench brand"},
+        setup=_brand,
+        json=True,
+        concurrency=API_CLIENTS,
     ),
 ]
