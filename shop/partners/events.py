@@ -124,10 +124,19 @@ def order_event(order: object, kind: str) -> None:
 
 
 def gift_events(gift_ids: list[int], kind: str) -> None:
-    """A gift event for each of these gifts that a partner sent (others are skipped)."""
+    """A gift event for each of these gifts that a partner sent (others are skipped).
+
+    Most gifts are the storefront's: a plain look-up finds the partners' ones first, so
+    the refund path does not build their full representation for nothing.
+    """
+    from gifting.models import Gift
     from shop.api.representations import gifts_data
 
-    emit((partner_id, kind, data) for partner_id, data in gifts_data(gift_ids))
+    sent_by_partners = list(
+        Gift.objects.filter(pk__in=gift_ids, partner__isnull=False).values_list("pk", flat=True)
+    )
+    if sent_by_partners:
+        emit((partner_id, kind, data) for partner_id, data in gifts_data(sent_by_partners))
 
 
 def application_event(application: object, kind: str) -> None:
