@@ -2,7 +2,6 @@
 
 import os
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -10,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+
+from tests.workers import worker_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -113,22 +114,7 @@ def celery_worker_session(
     }
     name = f"test-{uuid.uuid4().hex[:8]}@localhost"
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "shop",
-            "worker",
-            "-n",
-            name,
-            "--concurrency=1",
-            "--queues=" + ",".join(settings.TASK_QUEUES),
-            "--loglevel=WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
+        worker_command(name),
         cwd=ROOT,
         env=env,
         stdout=celery_worker_log.open("w"),

@@ -27,7 +27,6 @@ from pathlib import Path
 
 import pytest
 import redis
-from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -45,6 +44,7 @@ from shop.sandbox.models import SandboxNotification, SandboxRefund
 from tests import sandbox
 from tests.conftest import wait_until
 from tests.gifts import create_gift, live_gift, recipient
+from tests.workers import worker_command
 
 ROOT = Path(__file__).resolve().parents[2]
 S = Gift.Status
@@ -92,22 +92,7 @@ class Worker:
         self.log = tmp_path / f"{self.name.split('@')[0]}.log"
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "shop",
-                    "worker",
-                    "-n",
-                    self.name,
-                    "--concurrency=1",
-                    "--queues=" + ",".join(settings.TASK_QUEUES),
-                    "--loglevel=INFO",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--without-heartbeat",
-                ],
+                worker_command(self.name, loglevel="INFO"),
                 cwd=tmp_path,
                 env=_env(broker, **env),
                 stdout=log,

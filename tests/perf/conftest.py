@@ -14,7 +14,6 @@ import json
 import os
 import platform
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -24,6 +23,8 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+
+from tests.workers import worker_command
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -202,22 +203,7 @@ def perf_workers(
             name = f"perf{n}-{uuid.uuid4().hex[:6]}@localhost"
             log = RESULTS / f"worker-{n}.log"
             process = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "shop",
-                    "worker",
-                    "-n",
-                    name,
-                    "--concurrency=1",
-                    "--queues=" + ",".join(settings.TASK_QUEUES),
-                    "--loglevel=WARNING",
-                    "--without-gossip",
-                    "--without-mingle",
-                    "--without-heartbeat",
-                ],
+                worker_command(name),
                 cwd=ROOT,
                 env=env,
                 stdout=log.open("w"),
