@@ -19,6 +19,10 @@ from shop.payments.models import Payment
 
 MAX_UNITS = 100
 MESSAGE_MAX_LENGTH = 200
+# Statuses by what they imply, for the check constraints.
+UNPAID = ["pending_payment", "abandoned"]
+PAID = ["awaiting_recipient", "accepted", "declined", "cancelled", "expired"]
+OPEN = ["pending_payment", "awaiting_recipient"]
 
 
 class Gift(models.Model):
@@ -89,6 +93,40 @@ class Gift(models.Model):
             models.CheckConstraint(
                 condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=F("amount")),
                 name="gift_refund_within_amount",
+            ),
+            # What each state implies (see gifting.state): the database refuses the rest.
+            models.CheckConstraint(
+                condition=Q(amount=F("unit_price") * F("quantity")), name="gift_amount_is_units"
+            ),
+            models.CheckConstraint(condition=Q(payment__isnull=False), name="gift_has_payment"),
+            models.CheckConstraint(
+                condition=Q(status__in=UNPAID, paid_at__isnull=True, expires_at__isnull=True)
+                | Q(status__in=PAID, paid_at__isnull=False, expires_at__isnull=False),
+                name="gift_paid_has_deadline",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=OPEN, finished_at__isnull=True)
+                | (~Q(status__in=OPEN) & Q(finished_at__isnull=False)),
+                name="gift_finished_when_closed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=[*UNPAID, "declined"]) | Q(units_claimed=0),
+                name="gift_unclaimed_unless_paid",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="accepted") | Q(units_claimed=F("quantity")),
+                name="gift_accepted_all_claimed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="awaiting_recipient") | Q(units_claimed__lt=F("quantity")),
+                name="gift_live_has_units_left",
+            ),
+            # Only the unclaimed units' money goes back (claimed ones refund as orders).
+            models.CheckConstraint(
+                condition=Q(
+                    refunded_amount__lte=F("unit_price") * (F("quantity") - F("units_claimed"))
+                ),
+                name="gift_refund_only_unclaimed",
             ),
         ]
         indexes = [

@@ -19,7 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from shop.catalogue import stock
 from shop.catalogue.models import Sku, StockRecord
+from shop.core import jobs
 from shop.core.tasks import publish
 from shop.orders import services as orders
 from shop.partners import events
@@ -38,8 +40,9 @@ class GiftError(Exception):
     """A gift action that cannot happen; the message is for the person who tried."""
 
 
-def refund_key(gift: Gift) -> str:
-    return f"gift-{gift.pk}-unclaimed"
+def refund_key(gift_id: int) -> str:
+    """The one idempotency key of a gift's unclaimed units, whichever path closes it."""
+    return f"gift-{gift_id}-unclaimed"
 
 
 def _event(gift_id: int, kind: str, note: str = "") -> None:
@@ -89,7 +92,7 @@ def gift_create(
         raise GiftError(_("Say who the gift is from."))
     amount = sku.price * quantity
     with transaction.atomic():
-        if not orders.stock_reserve(sku_id=sku.pk, quantity=quantity):
+        if not stock.reserve(sku_id=sku.pk, quantity=quantity):
             raise GiftError(_("Sorry, there are not enough of this item left."))
         payment = payments.payment_create(
             purpose=Payment.Purpose.GIFT,
@@ -144,22 +147,30 @@ def gift_payment_succeeded(payment: Payment) -> None:
         amount=payment.amount,
         subject=f"gift:{gift.pk}",
         subject_limit=gift.amount,
-        idempotency_key=refund_key(gift),
+        idempotency_key=refund_key(gift.pk),
         reason="Paid after the gift was abandoned",
     )
 
 
 def gifts_abandon_unpaid() -> int:
-    """Gifts not paid within ORDER_PAYMENT_TIMEOUT_SECONDS give their stock back."""
+    """Gifts not paid within ORDER_PAYMENT_TIMEOUT_SECONDS give their stock back (a payment
+    arriving later is refunded by `gift_payment_succeeded`)."""
     cutoff = timezone.now() - timedelta(seconds=settings.ORDER_PAYMENT_TIMEOUT_SECONDS)
-    done = 0
-    for gift in Gift.objects.filter(status=S.PENDING_PAYMENT, created_at__lt=cutoff)[:500]:
-        with transaction.atomic():
-            if state.abandon(gift.pk):
-                orders.stock_release(sku_id=gift.sku_id, quantity=gift.quantity)
-                _event(gift.pk, GiftEvent.Kind.ABANDONED)
-                done += 1
-    return done
+    due = (
+        Gift.objects.filter(status=S.PENDING_PAYMENT, created_at__lt=cutoff)
+        .exclude(pk__in=jobs.held_back(ABANDON_JOB))
+        .values_list("pk", "sku_id", "quantity")[:500]
+    )
+    return jobs.run_each(ABANDON_JOB, list(due), _abandon, key=lambda row: row[0])
+
+
+def _abandon(row: tuple[int, int, int]) -> bool:
+    gift_id, sku_id, quantity = row
+    if not state.abandon(gift_id):
+        return False
+    stock.release(sku_id=sku_id, quantity=quantity)
+    _event(gift_id, GiftEvent.Kind.ABANDONED)
+    return True
 
 
 # --- Claiming --------------------------------------------------------------------------
@@ -209,9 +220,9 @@ def gift_claim(
                 .filter(sku_id__in=[sku.pk, gift.sku_id])
                 .order_by("sku_id")
             )
-            if not orders.stock_reserve(sku_id=sku.pk, quantity=1):
+            if not stock.reserve(sku_id=sku.pk, quantity=1):
                 raise GiftError(_("Sorry, that variant just sold out. Please choose another."))
-            orders.stock_release(sku_id=gift.sku_id, quantity=1)
+            stock.release(sku_id=gift.sku_id, quantity=1)
         order = orders.order_create_paid(
             user=user,
             payment=gift.payment,
@@ -264,7 +275,7 @@ def _close(gift: Gift, target: str, kind: str, *, require_unclaimed: bool = Fals
             return False
         gift.refresh_from_db()
         if gift.units_left:
-            orders.stock_release(sku_id=gift.sku_id, quantity=gift.units_left)
+            stock.release(sku_id=gift.sku_id, quantity=gift.units_left)
             _refund_unclaimed(gift)
         _event(gift.pk, kind)
         if gift.partner_id:
@@ -278,7 +289,7 @@ def _refund_unclaimed(gift: Gift) -> Refund:
         amount=gift.unit_price * gift.units_left,
         subject=f"gift:{gift.pk}",
         subject_limit=gift.amount,
-        idempotency_key=refund_key(gift),
+        idempotency_key=refund_key(gift.pk),
         reason=f"{gift.units_left} unclaimed",
     )
 
@@ -304,6 +315,17 @@ def gift_cancel(*, gift: Gift) -> None:
         raise GiftError(_closed_message(gift))
 
 
+EXPIRY_JOB = jobs.define(
+    "gifting.expire", gettext_noop("Expire gifts past their deadline"), model="gifting.gift"
+)
+REMINDER_JOB = jobs.define(
+    "gifting.remind", gettext_noop("Remind senders before expiry"), model="gifting.gift"
+)
+ABANDON_JOB = jobs.define(
+    "gifting.abandon", gettext_noop("Give back stock of unpaid gifts"), model="gifting.gift"
+)
+
+
 def gifts_expire_due(*, batch: int = 500) -> int:
     """The beat sweep: expire every live gift past its deadline, in batches.
 
@@ -312,64 +334,88 @@ def gifts_expire_due(*, batch: int = 500) -> int:
     (the claim's own deadline check stops it if it is late). Each batch costs a fixed
     number of statements: stock is released per SKU, refunds and events are bulk-inserted.
     Refunds are then executed by tasks; the stuck-refund sweep covers a lost publish.
+
+    No gift stops the others: a batch that fails is rolled back and redone one gift at a
+    time, so the good ones expire and the bad one is retried with backoff, then parked
+    for operators (`shop.core.jobs`).
     """
     total = 0
     while True:
-        with transaction.atomic():
-            due = list(
-                Gift.objects.select_for_update(skip_locked=True)
-                .filter(status=S.AWAITING_RECIPIENT, expires_at__lte=timezone.now())
-                .order_by("expires_at")
-                .values(
-                    "pk",
-                    "sku_id",
-                    "quantity",
-                    "units_claimed",
-                    "unit_price",
-                    "amount",
-                    "payment_id",
-                    "partner_id",
-                )[:batch]
+        ids: list[int] = []
+        try:
+            with transaction.atomic():
+                due = _lock_due(batch)
+                ids = [g["pk"] for g in due]
+                _expire_locked(due)
+        except Exception as error:
+            if not ids:
+                raise
+            logger.warning("Expiring %s gifts failed (%s); one at a time", len(ids), error)
+            done = jobs.run_each(
+                EXPIRY_JOB, ids, lambda pk: _expire_locked(_lock_due(1, pk=pk)), key=int
             )
-            if not due:
+        else:
+            if not ids:
                 return total
-            state.expire_locked([g["pk"] for g in due])
-            released: dict[int, int] = {}
-            refunds = []
-            for g in due:
-                left = g["quantity"] - g["units_claimed"]
-                if left:
-                    released[g["sku_id"]] = released.get(g["sku_id"], 0) + left
-                    refunds.append(
-                        Refund(
-                            payment_id=g["payment_id"],
-                            amount=g["unit_price"] * left,
-                            subject=f"gift:{g['pk']}",
-                            idempotency_key=f"gift-{g['pk']}-unclaimed",
-                            reason=f"{left} unclaimed",
-                        )
-                    )
-            for sku_id, quantity in sorted(released.items()):  # SKU order: no deadlocks
-                orders.stock_release(sku_id=sku_id, quantity=quantity)
-            created = Refund.objects.bulk_create(refunds, ignore_conflicts=False)
-            GiftEvent.objects.bulk_create(
-                GiftEvent(gift_id=g["pk"], kind=GiftEvent.Kind.EXPIRED) for g in due
-            )
-            sent_by_partners = [g["pk"] for g in due if g["partner_id"]]
-            if sent_by_partners:
-                events.gift_events(sent_by_partners, events.GIFT_EXPIRED)
-            refund_ids = [r.pk for r in created]
-            transaction.on_commit(lambda ids=refund_ids: _publish_refunds(ids))
-        total += len(due)
-        if len(due) < batch:
+            jobs.succeeded(EXPIRY_JOB, ids)
+            done = len(ids)
+        total += done
+        if len(ids) < batch:
             return total
 
 
-def _publish_refunds(refund_ids: list[int]) -> None:
-    from shop.payments.tasks import refunds_execute_task
+def _lock_due(batch: int, *, pk: int | None = None) -> list[dict]:
+    gifts = Gift.objects.filter(status=S.AWAITING_RECIPIENT, expires_at__lte=timezone.now())
+    gifts = (
+        gifts.filter(pk=pk) if pk is not None else gifts.exclude(pk__in=jobs.held_back(EXPIRY_JOB))
+    )
+    return list(
+        gifts.select_for_update(skip_locked=True)
+        .order_by("expires_at")
+        .values(
+            "pk",
+            "sku_id",
+            "quantity",
+            "units_claimed",
+            "unit_price",
+            "amount",
+            "payment_id",
+            "partner_id",
+        )[:batch]
+    )
 
-    for start in range(0, len(refund_ids), 100):
-        publish(refunds_execute_task, refund_ids[start : start + 100])
+
+def _expire_locked(due: list[dict]) -> int:
+    """Expire locked, due gifts: stock back per SKU, one refund each for the unclaimed units."""
+    if not due:
+        return 0
+    state.expire_locked([g["pk"] for g in due])
+    released: dict[int, int] = {}
+    refunds = []
+    for g in due:
+        left = g["quantity"] - g["units_claimed"]
+        if left:
+            released[g["sku_id"]] = released.get(g["sku_id"], 0) + left
+            refunds.append(
+                payments.RefundSpec(
+                    payment_id=g["payment_id"],
+                    amount=g["unit_price"] * left,
+                    subject=f"gift:{g['pk']}",
+                    subject_limit=g["amount"],
+                    idempotency_key=refund_key(g["pk"]),
+                    reason=f"{left} unclaimed",
+                )
+            )
+    for sku_id, quantity in sorted(released.items()):  # SKU order: no deadlocks
+        stock.release(sku_id=sku_id, quantity=quantity)
+    payments.refunds_create(refunds)
+    GiftEvent.objects.bulk_create(
+        GiftEvent(gift_id=g["pk"], kind=GiftEvent.Kind.EXPIRED) for g in due
+    )
+    sent_by_partners = [g["pk"] for g in due if g["partner_id"]]
+    if sent_by_partners:
+        events.gift_events(sent_by_partners, events.GIFT_EXPIRED)
+    return len(due)
 
 
 def gifts_refunds_succeeded(refunds: list[Refund]) -> None:
@@ -395,26 +441,31 @@ def gifts_refunds_succeeded(refunds: list[Refund]) -> None:
 
 def gifts_send_reminders() -> int:
     """Remind senders, once, that a gift is about to expire (so they share the link again)."""
+    now = timezone.now()
+    due = (
+        Gift.objects.filter(
+            status=S.AWAITING_RECIPIENT,
+            reminder_sent_at__isnull=True,
+            expires_at__gt=now,
+            expires_at__lte=now + timedelta(seconds=settings.GIFT_REMINDER_BEFORE_SECONDS),
+        )
+        .exclude(pk__in=jobs.held_back(REMINDER_JOB))
+        .values_list("pk", flat=True)[:500]
+    )
+    return jobs.run_each(REMINDER_JOB, list(due), _remind, key=int)
+
+
+def _remind(gift_id: int) -> bool:
+    # tasks imports this module: the task is looked up at call time (a real cycle).
     from .tasks import send_gift_reminder_task
 
-    now = timezone.now()
-    due = Gift.objects.filter(
-        status=S.AWAITING_RECIPIENT,
-        reminder_sent_at__isnull=True,
-        expires_at__gt=now,
-        expires_at__lte=now + timedelta(seconds=settings.GIFT_REMINDER_BEFORE_SECONDS),
-    ).values_list("pk", flat=True)[:500]
-    sent = 0
-    for gift_id in due:
-        with transaction.atomic():
-            won = Gift.objects.filter(pk=gift_id, reminder_sent_at__isnull=True).update(
-                reminder_sent_at=now
-            )
-            if won:
-                _event(gift_id, GiftEvent.Kind.REMINDED)
-                transaction.on_commit(lambda pk=gift_id: publish(send_gift_reminder_task, pk))
-                sent += 1
-    return sent
+    won = Gift.objects.filter(pk=gift_id, reminder_sent_at__isnull=True).update(
+        reminder_sent_at=timezone.now()
+    )
+    if won:
+        _event(gift_id, GiftEvent.Kind.REMINDED)
+        transaction.on_commit(lambda: publish(send_gift_reminder_task, gift_id))
+    return bool(won)
 
 
 def gift_payment_retry(*, gift: Gift) -> Payment:

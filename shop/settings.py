@@ -215,6 +215,14 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 # A refund still pending this long is re-queued by the stuck-refund sweep.
 REFUND_RESUME_AFTER_SECONDS = env.int("REFUND_RESUME_AFTER_SECONDS", default=60)
+# Periodic jobs isolate an item they cannot process (shop.core.jobs): it is retried after
+# JOB_RETRY_BASE_SECONDS, doubling up to JOB_RETRY_MAX_SECONDS, and parked for operators
+# ("needs attention" in the admin, counted by /readyz) after JOB_MAX_ATTEMPTS failures.
+JOB_RETRY_BASE_SECONDS = env.int("JOB_RETRY_BASE_SECONDS", default=60)
+JOB_RETRY_MAX_SECONDS = env.int("JOB_RETRY_MAX_SECONDS", default=3600)
+JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=5)
+# A refund the provider has not answered this many requests for is parked the same way.
+REFUND_MAX_ATTEMPTS = env.int("REFUND_MAX_ATTEMPTS", default=20)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 WEBHOOK_SWEEP_SECONDS = env.int("WEBHOOK_SWEEP_SECONDS", default=10)
 CELERY_BEAT_SCHEDULE = {

@@ -16,6 +16,7 @@ from shop.cart.models import Cart, CartLine
 from shop.catalogue.models import Category, Product, ProductImage, Sku, StockRecord
 from shop.discovery.models import Occasion
 from shop.orders.models import Order
+from shop.payments.models import Payment
 
 
 def jpeg_bytes(colour: str = "orange", size: tuple[int, int] = (64, 64)) -> bytes:
@@ -138,8 +139,23 @@ class DeliveryAddressFactory(factory.django.DjangoModelFactory):
     street = "文三路 1 号"
 
 
+class PaymentFactory(factory.django.DjangoModelFactory):
+    """A payment the provider confirmed (its charge reference is the evidence)."""
+
+    class Meta:
+        model = Payment
+
+    reference = factory.Sequence(lambda n: f"PTEST{n:012d}")
+    purpose = Payment.Purpose.GIFT
+    amount = Decimal("99.00")
+    status = Payment.Status.SUCCEEDED
+    gateway = "sandbox"
+    provider_reference = factory.Sequence(lambda n: f"ch_test{n:012d}")
+    succeeded_at = factory.LazyFunction(timezone.now)
+
+
 class OrderFactory(DeliveryAddressFactory):
-    """A paid order, as a gift claim leaves behind."""
+    """A paid order, as a gift claim leaves behind; `status=REFUNDED` is refunded in full."""
 
     class Meta:
         model = Order
@@ -149,12 +165,17 @@ class OrderFactory(DeliveryAddressFactory):
     status = Order.Status.PAID
     total = Decimal("99.00")
     paid_at = factory.LazyFunction(timezone.now)
+    payment = factory.SubFactory(PaymentFactory, amount=factory.SelfAttribute("..total"))
+    refunded_amount = factory.LazyAttribute(
+        lambda order: order.total if order.status == Order.Status.REFUNDED else Decimal("0.00")
+    )
 
 
 class GiftFactory(factory.django.DjangoModelFactory):
     """A paid gift's row, written directly (tests/gifts.py goes through the services).
 
-    `status` and `units_claimed` are whatever the test says; claims are GiftClaimFactory's.
+    `status` and `units_claimed` are whatever the test says, within what the database
+    allows (gifting.models' constraints); claims are GiftClaimFactory's.
     """
 
     class Meta:
@@ -171,6 +192,11 @@ class GiftFactory(factory.django.DjangoModelFactory):
     token_hash = factory.Sequence(lambda n: f"{n:064d}")
     paid_at = factory.LazyFunction(timezone.now)
     expires_at = factory.LazyAttribute(lambda gift: gift.paid_at + timedelta(days=1))
+    payment = factory.SubFactory(PaymentFactory, amount=factory.SelfAttribute("..amount"))
+    # A closed gift closed when its last unit was claimed, or at its deadline.
+    finished_at = factory.LazyAttribute(
+        lambda gift: None if gift.status == Gift.Status.AWAITING_RECIPIENT else gift.expires_at
+    )
 
 
 class GiftClaimFactory(DeliveryAddressFactory):

@@ -1,12 +1,19 @@
 """Builders for gifts that go through the real services (create, gateway, notification)."""
 
+import secrets
+from datetime import timedelta
 from decimal import Decimal
 
+from django.db.models import F
 from django.test import Client
+from django.utils import timezone
 
 from gifting import services, tokens
 from gifting.models import Gift
+from shop.catalogue.models import StockRecord
 from shop.payments import services as payments
+from shop.payments.models import Payment
+from shop.sandbox.models import SandboxCharge
 from tests import sandbox
 from tests.factories import SkuFactory, UserFactory
 
@@ -89,3 +96,59 @@ def gift_history(
             order__status=Order.Status.REFUNDED if n < refunded else Order.Status.PAID,
         )
     return gift
+
+
+# --- Many paid, overdue gifts at once, for the sweeps ----------------------------------------
+
+
+def due_gifts(skus: list, per_sku: int) -> list[Gift]:
+    """`per_sku` one-unit gifts of each SKU, paid at the sandbox and past their deadline, in
+    bulk: the sweep is what is tested, not how gifts are bought. Their stock is taken as
+    buying would; ordered by deadline, SKU by SKU."""
+    now = timezone.now()
+    rows = [(sku, n) for sku in skus for n in range(per_sku)]
+    payments_ = Payment.objects.bulk_create(
+        Payment(
+            reference=f"PDUE{secrets.token_hex(8).upper()}",
+            purpose=Payment.Purpose.GIFT,
+            amount=sku.price,
+            status=Payment.Status.SUCCEEDED,
+            gateway="sandbox",
+            provider_reference=f"ch_due{secrets.token_hex(8)}",
+            succeeded_at=now - timedelta(days=1),
+        )
+        for sku, _ in rows
+    )
+    SandboxCharge.objects.bulk_create(
+        SandboxCharge(
+            id=p.provider_reference,
+            merchant_reference=p.reference,
+            amount=p.amount,
+            status=SandboxCharge.Status.SUCCEEDED,
+            return_url="http://127.0.0.1:9/gifts/",
+            notify_url="http://127.0.0.1:9/payments/notify/sandbox/",
+            completed_at=p.succeeded_at,
+        )
+        for p in payments_
+    )
+    gifts = []
+    for index, ((sku, _), payment) in enumerate(zip(rows, payments_, strict=True)):
+        salt = tokens.new_salt()
+        gifts.append(
+            Gift(
+                sku=sku,
+                quantity=1,
+                unit_price=sku.price,
+                amount=sku.price,
+                sender_name="小明",
+                status=Gift.Status.AWAITING_RECIPIENT,
+                token_salt=salt,
+                token_hash=tokens.token_hash(tokens.token_for(salt)),
+                payment=payment,
+                paid_at=payment.succeeded_at,
+                expires_at=now - timedelta(hours=1) + timedelta(milliseconds=index),
+            )
+        )
+    for sku in skus:
+        StockRecord.objects.filter(sku=sku).update(quantity=F("quantity") - per_sku)
+    return Gift.objects.bulk_create(gifts)

@@ -26,10 +26,12 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from gifting.models import Gift, GiftClaim
 from merchants.models import Merchant
 from shop.catalogue.models import Category, Product, Sku
+from shop.core import jobs
 from shop.orders.models import Order
 
 from .models import AlsoGivenEntry, ChartRun, GiftChartEntry, ProductGiftStats, RisingBrandEntry
@@ -199,6 +201,9 @@ WITH given AS (
 INSERT INTO {also} (run_id, product_id, other_id, rank, senders)
 SELECT %(run)s, product_id, other_id, rnk, senders FROM ranked WHERE rnk <= %(also_keep)s
 """
+
+
+RECOMPUTE_JOB = jobs.define("discovery.recompute", gettext_noop("Recompute the gift charts"))
 
 
 def charts_recompute(*, now: datetime | None = None) -> ChartRun:

@@ -10,6 +10,9 @@ from shop.catalogue.models import Sku
 from shop.core.models import DeliveryAddress
 from shop.payments.models import Payment
 
+# Statuses in which no money was taken, for the check constraints.
+UNPAID = ["pending_payment", "cancelled"]
+
 
 class Order(DeliveryAddress):
     """One merchant's part of a purchase. Its status changes only in `orders.state`."""
@@ -66,6 +69,35 @@ class Order(DeliveryAddress):
             models.CheckConstraint(
                 condition=Q(refunded_amount__gte=0) & Q(refunded_amount__lte=F("total")),
                 name="order_refund_within_total",
+            ),
+            # What each state implies (see orders.state): the database refuses the rest.
+            models.CheckConstraint(
+                condition=Q(status__in=UNPAID, paid_at__isnull=True, refunded_amount=0)
+                | (~Q(status__in=UNPAID) & Q(paid_at__isnull=False, payment__isnull=False)),
+                name="order_paid_has_payment",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="cancelled") | Q(cancelled_at__isnull=False),
+                name="order_cancelled_when",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="shipped")
+                | (Q(shipped_at__isnull=False) & ~Q(carrier="") & ~Q(tracking_number="")),
+                name="order_shipped_has_tracking",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="completed")
+                | Q(shipped_at__isnull=False, delivered_at__isnull=False),
+                name="order_completed_was_shipped",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="refunded") | Q(refunded_amount=F("total")),
+                name="order_refunded_in_full",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="partially_refunded")
+                | (Q(refunded_amount__gt=0) & Q(refunded_amount__lt=F("total"))),
+                name="order_refunded_in_part",
             ),
         ]
         indexes = [models.Index(fields=["status", "created_at"], name="order_status_created")]

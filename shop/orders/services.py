@@ -16,7 +16,6 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -24,7 +23,8 @@ from django.utils.translation import gettext_noop
 from shop.accounts.models import User
 from shop.cart.models import Cart, CartLine
 from shop.cart.selectors import PricedLine, cart_lines_priced
-from shop.catalogue.models import StockRecord
+from shop.catalogue import stock
+from shop.core import jobs
 from shop.core.money import quantize
 from shop.core.tasks import publish
 from shop.partners import events
@@ -77,20 +77,6 @@ def group_by_merchant(lines: list[PricedLine]) -> list[MerchantGroup]:
     return [MerchantGroup(merchants[pk], group) for pk, group in groups.items()]
 
 
-def stock_reserve(*, sku_id: int, quantity: int) -> bool:
-    """Take `quantity` units if that many are left; False (and nothing taken) if not."""
-    return (
-        StockRecord.objects.filter(sku_id=sku_id, quantity__gte=quantity).update(
-            quantity=F("quantity") - quantity
-        )
-        == 1
-    )
-
-
-def stock_release(*, sku_id: int, quantity: int) -> None:
-    StockRecord.objects.filter(sku_id=sku_id).update(quantity=F("quantity") + quantity)
-
-
 def commission_for(lines: list[OrderLine]) -> Decimal:
     """The platform's share: each line at its category's rate, rounded to the fen."""
     return sum(
@@ -131,7 +117,7 @@ def checkout_place_orders(
         groups = group_by_merchant(lines)
         total = sum((g.total for g in groups), start=Decimal("0.00"))
         for priced in sorted(lines, key=lambda p: p.line.sku_id):
-            if not stock_reserve(sku_id=priced.line.sku_id, quantity=priced.line.quantity):
+            if not stock.reserve(sku_id=priced.line.sku_id, quantity=priced.line.quantity):
                 raise CheckoutError(
                     _("Sorry, %(item)s sold out before you paid. Nothing was charged.")
                     % {"item": priced.line.sku.product.display_title}
@@ -203,29 +189,41 @@ def order_cancel(*, order: Order, note: str = "") -> None:
         if not state.transition(order.pk, "cancel", note=note):
             raise OrderError(_("Only an order awaiting payment can be cancelled."))
         for line in order.lines.all():
-            stock_release(sku_id=line.sku_id, quantity=line.quantity)
+            stock.release(sku_id=line.sku_id, quantity=line.quantity)
 
 
-def orders_cancel_unpaid(*, now: object = None, batch: int = 200) -> int:
-    """Cancel orders left unpaid past ORDER_PAYMENT_TIMEOUT_SECONDS; returns how many."""
+CANCEL_UNPAID_JOB = jobs.define(
+    "orders.cancel_unpaid", gettext_noop("Cancel unpaid orders"), model="orders.order"
+)
+
+
+def orders_cancel_unpaid(*, now: object = None, limit: int = 1000) -> int:
+    """Cancel orders left unpaid past ORDER_PAYMENT_TIMEOUT_SECONDS; returns how many.
+
+    Each order is cancelled in its own transaction (row locked, SKIP LOCKED), so one that
+    cannot be cancelled is retried later and never holds up the others.
+    """
     now = now or timezone.now()
     cutoff = now - timedelta(seconds=settings.ORDER_PAYMENT_TIMEOUT_SECONDS)
-    cancelled = 0
-    while True:
-        with transaction.atomic():
-            due = list(
-                Order.objects.select_for_update(skip_locked=True)
-                .filter(status=Order.Status.PENDING_PAYMENT, created_at__lt=cutoff)
-                .order_by("created_at")[:batch]
-            )
-            for order in due:
-                try:
-                    order_cancel(order=order, note=gettext_noop("Not paid in time"))
-                    cancelled += 1
-                except OrderError:
-                    continue
-        if len(due) < batch:
-            return cancelled
+    due = (
+        Order.objects.filter(status=Order.Status.PENDING_PAYMENT, created_at__lt=cutoff)
+        .exclude(pk__in=jobs.held_back(CANCEL_UNPAID_JOB))
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return jobs.run_each(CANCEL_UNPAID_JOB, list(due), _cancel_unpaid, key=int)
+
+
+def _cancel_unpaid(order_id: int) -> bool:
+    order = (
+        Order.objects.select_for_update(skip_locked=True)
+        .filter(pk=order_id, status=Order.Status.PENDING_PAYMENT)
+        .first()
+    )
+    if order is None:  # paid or cancelled meanwhile, or being paid right now
+        return False
+    order_cancel(order=order, note=gettext_noop("Not paid in time"))
+    return True
 
 
 def refund_request_create(*, order: Order, amount: Decimal, reason: str) -> RefundRequest:

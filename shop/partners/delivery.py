@@ -15,8 +15,9 @@ from datetime import timedelta
 from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
-from shop.core import signing
+from shop.core import jobs, signing
 
 from .models import WebhookDelivery
 from .services import WebhookUrlError, webhook_url_check
@@ -149,6 +150,11 @@ def _finish(
     return outcome
 
 
+DELIVERY_JOB = jobs.define(
+    "partners.webhook", gettext_noop("Send webhook deliveries"), model="partners.webhookdelivery"
+)
+
+
 def due_delivery_ids(limit: int = 1000) -> list[int]:
     now = timezone.now()
     return list(
@@ -157,6 +163,7 @@ def due_delivery_ids(limit: int = 1000) -> list[int]:
             status=WebhookDelivery.Status.PENDING,
             next_attempt_at__lte=now,
         )
+        .exclude(pk__in=jobs.held_back(DELIVERY_JOB))
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )

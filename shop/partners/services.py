@@ -11,10 +11,12 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from gifting import services as gifting
 from gifting.models import Gift
 from merchants.models import Merchant
+from shop.core import jobs
 from shop.payments import services as payments
 
 from . import gateway
@@ -148,6 +150,9 @@ def webhook_endpoint_create(*, partner: Partner, url: str, events: list[str]) ->
 def webhook_endpoint_delete(*, endpoint: WebhookEndpoint) -> None:
     """Stops deliveries at once; kept (inactive) so past deliveries stay auditable."""
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=False)
+
+
+PRUNE_JOB = jobs.define("partners.prune_keys", gettext_noop("Forget old idempotency keys"))
 
 
 def idempotency_records_prune() -> int:

@@ -1,5 +1,6 @@
 from celery import shared_task
 
+from shop.core import jobs
 from shop.core.tasks import publish
 
 from . import delivery, services
@@ -7,8 +8,9 @@ from . import delivery, services
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def webhook_deliver_task(delivery_id: int) -> None:
-    """One attempt. A failed one is due again after its backoff; the sweep sends it."""
-    delivery.deliver(delivery_id)
+    """One attempt. A failed one is due again after its backoff; the sweep sends it. One
+    that raises (a payload that cannot be built) is retried with backoff, then parked."""
+    jobs.run_each(delivery.DELIVERY_JOB, [delivery_id], delivery.deliver, key=int, atomic=False)
 
 
 @shared_task
@@ -22,5 +24,5 @@ def webhooks_deliver_due() -> int:
 
 
 @shared_task
-def idempotency_records_prune() -> int:
-    return services.idempotency_records_prune()
+def idempotency_records_prune() -> int | None:
+    return jobs.run_once(services.PRUNE_JOB, services.idempotency_records_prune)

@@ -52,6 +52,12 @@ class Payment(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            # Only a provider's confirmation makes a payment succeeded, and it names the charge.
+            models.CheckConstraint(
+                condition=~Q(status="succeeded")
+                | Q(succeeded_at__isnull=False, provider_reference__isnull=False),
+                name="payment_succeeded_has_evidence",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -88,6 +94,11 @@ class Refund(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="refund_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status="pending", completed_at__isnull=True)
+                | (~Q(status="pending") & Q(completed_at__isnull=False)),
+                name="refund_completed_when_settled",
+            ),
         ]
         indexes = [models.Index(fields=["status", "created_at"], name="refund_status_created")]
 

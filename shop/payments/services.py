@@ -12,6 +12,7 @@
 import logging
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -21,7 +22,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from shop.core import jobs
+from shop.core.money import format_cny
 from shop.core.tasks import publish
 
 from .gateway import (
@@ -157,6 +161,18 @@ def payment_succeeded(*, payment: Payment, provider_reference: str) -> bool:
     return bool(won)
 
 
+@dataclass(frozen=True)
+class RefundSpec:
+    """One refund to record: `idempotency_key` identifies it here and at the provider."""
+
+    payment_id: int
+    amount: Decimal
+    subject: str
+    idempotency_key: str
+    subject_limit: Decimal | None = None
+    reason: str = ""
+
+
 def refund_create(
     *,
     payment: Payment,
@@ -166,44 +182,99 @@ def refund_create(
     subject_limit: Decimal | None = None,
     reason: str = "",
 ) -> Refund:
-    """Record a refund and queue it for the provider. The same key returns the same refund.
-
-    The payment row is locked while refunds are added up, so concurrent refunds can never
-    together exceed what was paid, nor (with `subject_limit`) what one subject of a shared
-    payment cost: one order of a multi-merchant payment, one gift.
-    """
+    """Record one refund and queue it for the provider (see `refunds_create`)."""
+    # tasks imports this module: the task is looked up at call time (a real cycle).
     from .tasks import refund_execute_task
 
+    spec = RefundSpec(payment.pk, amount, subject, idempotency_key, subject_limit, reason)
     with transaction.atomic():
-        locked = Payment.objects.select_for_update().get(pk=payment.pk)
-        existing = Refund.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is not None:
-            if existing.amount != amount or existing.subject != subject:
-                raise RefundError(_("This refund key was already used for another refund."))
-            return existing
-        if locked.status != Payment.Status.SUCCEEDED:
-            raise RefundError(_("Only a completed payment can be refunded."))
-        if amount <= 0:
-            raise RefundError(_("A refund must be more than zero."))
-        refunded = locked.refunds.filter(status__in=OPEN_OR_DONE).aggregate(total=Sum("amount"))
-        available = locked.amount - (refunded["total"] or Decimal("0"))
-        if subject_limit is not None:
-            for_subject = locked.refunds.filter(subject=subject, status__in=OPEN_OR_DONE)
-            already = for_subject.aggregate(total=Sum("amount"))["total"] or Decimal("0")
-            available = min(available, subject_limit - already)
-        if amount > available:
-            raise RefundError(
-                _("At most %(amount)s can still be refunded.") % {"amount": f"¥{available}"}
-            )
-        refund = Refund.objects.create(
-            payment=locked,
-            amount=amount,
-            subject=subject,
-            idempotency_key=idempotency_key,
-            reason=reason[:200],
-        )
-        transaction.on_commit(lambda: publish(refund_execute_task, refund.pk))
+        (refund,), new = _refunds_record([spec])
+        if new:
+            transaction.on_commit(lambda: publish(refund_execute_task, refund.pk))
     return refund
+
+
+def refunds_create(specs: list[RefundSpec]) -> list[Refund]:
+    """Record refunds and queue them for the provider: the one writer of refund rows.
+
+    A key already used returns its refund (and refuses a different amount or subject). The
+    payments are locked (in id order) while their refunds are added up, so concurrent
+    refunds can never together exceed what was paid, nor (with `subject_limit`) what one
+    subject of a shared payment cost: one order of a multi-merchant payment, one gift. A
+    batch costs a fixed number of statements (the gift expiry sweep sends 500 at a time);
+    any refusal raises RefundError and records nothing.
+    """
+    with transaction.atomic():
+        refunds, new = _refunds_record(specs)
+        ids = [refund.pk for refund in new]
+        if ids:
+            transaction.on_commit(lambda: refunds_publish(ids))
+    return refunds
+
+
+def refunds_publish(refund_ids: list[int]) -> None:
+    """Queue refunds for execution, 100 to a task (a lost message: `refunds_stuck`)."""
+    # tasks imports this module: the task is looked up at call time (a real cycle).
+    from .tasks import refunds_execute_task
+
+    for start in range(0, len(refund_ids), 100):
+        publish(refunds_execute_task, refund_ids[start : start + 100])
+
+
+def _refunds_record(specs: list[RefundSpec]) -> tuple[list[Refund], list[Refund]]:
+    """The refunds for `specs`, and which of them are new; call inside a transaction."""
+    payment_ids = sorted({spec.payment_id for spec in specs})
+    locked = Payment.objects.select_for_update().filter(pk__in=payment_ids).order_by("pk")
+    payments = {payment.pk: payment for payment in locked}
+    by_key = Refund.objects.in_bulk(
+        [spec.idempotency_key for spec in specs], field_name="idempotency_key"
+    )
+    open_or_done = Refund.objects.filter(payment_id__in=payment_ids, status__in=OPEN_OR_DONE)
+    paid_back: dict[int, Decimal] = dict(
+        open_or_done.values("payment_id")
+        .annotate(total=Sum("amount"))
+        .values_list("payment_id", "total")
+    )
+    for_subject: dict[tuple[int, str], Decimal] = {
+        (row["payment_id"], row["subject"]): row["total"]
+        for row in open_or_done.filter(subject__in={spec.subject for spec in specs})
+        .values("payment_id", "subject")
+        .annotate(total=Sum("amount"))
+    }
+    zero = Decimal("0")
+    new: list[Refund] = []
+    for spec in specs:
+        existing = by_key.get(spec.idempotency_key)
+        if existing is not None:
+            if existing.amount != spec.amount or existing.subject != spec.subject:
+                raise RefundError(_("This refund key was already used for another refund."))
+            continue
+        payment = payments.get(spec.payment_id)
+        if payment is None or payment.status != Payment.Status.SUCCEEDED:
+            raise RefundError(_("Only a completed payment can be refunded."))
+        if spec.amount <= 0:
+            raise RefundError(_("A refund must be more than zero."))
+        available = payment.amount - paid_back.get(payment.pk, zero)
+        subject_key = (payment.pk, spec.subject)
+        if spec.subject_limit is not None:
+            available = min(available, spec.subject_limit - for_subject.get(subject_key, zero))
+        if spec.amount > available:
+            raise RefundError(
+                _("At most %(amount)s can still be refunded.") % {"amount": format_cny(available)}
+            )
+        paid_back[payment.pk] = paid_back.get(payment.pk, zero) + spec.amount
+        for_subject[subject_key] = for_subject.get(subject_key, zero) + spec.amount
+        refund = Refund(
+            payment=payment,
+            amount=spec.amount,
+            subject=spec.subject,
+            idempotency_key=spec.idempotency_key,
+            reason=spec.reason[:200],
+        )
+        by_key[spec.idempotency_key] = refund
+        new.append(refund)
+    Refund.objects.bulk_create(new)
+    return [by_key[spec.idempotency_key] for spec in specs], new
 
 
 def refund_execute(*, refund_id: int) -> Refund:
@@ -305,11 +376,13 @@ def _refunds_settle(outcomes: list[Outcome]) -> None:
         refund.provider_reference = outcome.provider_reference or refund.provider_reference
         refund.failure_reason = (outcome.reason or "")[:200]
         settled.append(refund)
-        if not outcome.succeeded:
-            logger.error("Refund %s failed: %s", refund.idempotency_key, outcome.reason)
     Refund.objects.bulk_update(
         settled, ["status", "completed_at", "provider_reference", "failure_reason"]
     )
+    for refund in settled:
+        if refund.status == Refund.Status.FAILED:  # refused for good: an operator decides
+            jobs.failed(REFUND_JOB, refund.pk, refund.failure_reason or "Refused", park=True)
+    jobs.succeeded(REFUND_JOB, [r.pk for r in settled if r.status == Refund.Status.SUCCEEDED])
     by_kind: dict[str, list[Refund]] = {}
     for refund in settled:
         if refund.status == Refund.Status.SUCCEEDED:
@@ -318,3 +391,65 @@ def _refunds_settle(outcomes: list[Outcome]) -> None:
         handler = REFUND_SUCCEEDED_HANDLERS.get(kind)
         if handler:
             import_string(handler)(refunds)
+
+
+def refund_reopen(refund_id: int) -> None:
+    """An operator's retry of a parked refund: ask the provider again, with the same key."""
+    # tasks imports this module: the task is looked up at call time (a real cycle).
+    from .tasks import refund_execute_task
+
+    reopened = Refund.objects.filter(
+        pk=refund_id, status__in=[Refund.Status.FAILED, Refund.Status.PENDING]
+    ).update(status=Refund.Status.PENDING, completed_at=None, failure_reason="", attempts=0)
+    if reopened:
+        transaction.on_commit(lambda: publish(refund_execute_task, refund_id))
+
+
+REFUND_JOB = jobs.define(
+    "payments.refund",
+    gettext_noop("Refunds the provider refused or never answered"),
+    model="payments.refund",
+    retry=refund_reopen,
+)
+
+
+def refunds_stuck(*, limit: int = 5000) -> list[int]:
+    """Refunds still pending after REFUND_RESUME_AFTER_SECONDS (a lost publish, a dead
+    worker, a provider that did not answer), to ask again. One asked REFUND_MAX_ATTEMPTS
+    times without an answer is parked for operators instead."""
+    cutoff = timezone.now() - timedelta(seconds=settings.REFUND_RESUME_AFTER_SECONDS)
+    stuck = (
+        Refund.objects.filter(status=Refund.Status.PENDING, created_at__lt=cutoff)
+        .exclude(pk__in=jobs.held_back(REFUND_JOB))
+        .order_by("pk")
+    )
+    for refund_id in stuck.filter(attempts__gte=settings.REFUND_MAX_ATTEMPTS).values_list(
+        "pk", flat=True
+    ):
+        jobs.failed(
+            REFUND_JOB,
+            refund_id,
+            f"The provider did not answer {settings.REFUND_MAX_ATTEMPTS} requests.",
+            park=True,
+        )
+    return list(
+        stuck.filter(attempts__lt=settings.REFUND_MAX_ATTEMPTS).values_list("pk", flat=True)[:limit]
+    )
+
+
+def refunds_execute_isolated(refund_ids: list[int]) -> list[int]:
+    """`refunds_execute` for a task's batch, where one refund that raises (not a provider
+    answer: a bug, a broken row) must not hold up the rest: the batch is then taken one
+    refund at a time and the failing one retried with backoff, then parked."""
+    try:
+        return refunds_execute(refund_ids=refund_ids)
+    except Exception as error:
+        logger.warning("Refund batch %s… failed (%s); one at a time", refund_ids[:1], error)
+    unanswered: list[int] = []
+    jobs.run_each(
+        REFUND_JOB,
+        refund_ids,
+        lambda pk: unanswered.extend(refunds_execute(refund_ids=[pk])),
+        key=int,
+    )
+    return unanswered

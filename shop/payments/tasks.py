@@ -1,14 +1,9 @@
-from datetime import timedelta
-
 from celery import shared_task
-from django.conf import settings
-from django.utils import timezone
 
 from shop.core.tasks import publish
 
 from . import services
 from .gateway import GatewayTimeout
-from .models import Refund
 
 
 @shared_task(
@@ -27,12 +22,8 @@ def refund_execute_task(self, refund_id: int) -> None:
 
 @shared_task
 def refunds_resume_stuck() -> None:
-    """Safety net: re-queue refunds still pending after a while (lost publish, dead worker)."""
-    cutoff = timezone.now() - timedelta(seconds=settings.REFUND_RESUME_AFTER_SECONDS)
-    stuck = Refund.objects.filter(status=Refund.Status.PENDING, created_at__lt=cutoff)
-    ids = list(stuck.order_by("pk").values_list("pk", flat=True)[:5000])
-    for start in range(0, len(ids), 100):
-        publish(refunds_execute_task, ids[start : start + 100])
+    """Beat, every minute: re-queue refunds still pending after a while."""
+    services.refunds_publish(services.refunds_stuck())
 
 
 @shared_task(acks_late=True, reject_on_worker_lost=True)
@@ -42,5 +33,5 @@ def refunds_execute_task(refund_ids: list[int]) -> None:
     Those whose outcome is unknown (timeouts) go to the single-refund task, which
     retries each with backoff.
     """
-    for refund_id in services.refunds_execute(refund_ids=refund_ids):
+    for refund_id in services.refunds_execute_isolated(refund_ids):
         publish(refund_execute_task, refund_id)

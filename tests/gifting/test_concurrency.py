@@ -25,8 +25,8 @@ from django.utils import timezone, translation
 from gifting import services, tokens
 from gifting.models import Gift, GiftClaim, GiftEvent
 from gifting.services import GiftError
+from shop.catalogue import stock
 from shop.catalogue.models import StockRecord
-from shop.orders import services as orders
 from shop.orders.models import Order
 from shop.payments.models import Payment, Refund
 from tests.factories import ProductFactory, SkuFactory
@@ -456,6 +456,7 @@ def _due_gifts(skus: list, per_sku: int) -> list[int]:
             amount=sku.price,
             status=Payment.Status.SUCCEEDED,
             gateway="sandbox",
+            provider_reference=f"ch_due{secrets.token_hex(8)}",
             succeeded_at=now,
         )
         for sku, _ in rows
@@ -480,7 +481,7 @@ def _due_gifts(skus: list, per_sku: int) -> list[int]:
         )
     created = Gift.objects.bulk_create(gifts)
     for sku in skus:
-        assert orders.stock_reserve(sku_id=sku.pk, quantity=per_sku)
+        assert stock.reserve(sku_id=sku.pk, quantity=per_sku)
     return [g.pk for g in created]
 
 
@@ -528,11 +529,11 @@ def test_two_expiry_sweeps_share_a_thousand_due_gifts_and_expire_each_exactly_on
 
 
 def _releases_in_step(monkeypatch: pytest.MonkeyPatch, function: str) -> None:
-    """Make each thread pause after its first call to `shop.orders.services.<function>` until
+    """Make each thread pause after its first call to `shop.catalogue.stock.<function>` until
     the other thread has made its first call too (or 2 s passed): the two transactions then
     each hold one stock row when they ask for their next. This only widens a window that
     real traffic hits by chance; it changes no SQL and no lock order."""
-    real = getattr(orders, function)
+    real = getattr(stock, function)
     barrier = threading.Barrier(2)
     seen = threading.local()
 
@@ -545,7 +546,7 @@ def _releases_in_step(monkeypatch: pytest.MonkeyPatch, function: str) -> None:
                 barrier.wait(timeout=2)
         return result
 
-    monkeypatch.setattr(orders, function, in_step)
+    monkeypatch.setattr(stock, function, in_step)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -564,7 +565,7 @@ def test_two_expiry_sweeps_whose_batches_meet_skus_in_opposite_orders_do_not_dea
         Gift.objects.filter(pk=by_sku[sku.pk].pop()).update(
             expires_at=base + timedelta(milliseconds=index)
         )
-    _releases_in_step(monkeypatch, "stock_release")
+    _releases_in_step(monkeypatch, "release")
     # The first sweep locks the first batch of ten; only then does the second start, so it
     # gets the other ten (SKIP LOCKED), exactly as two beat ticks on two workers would.
     first_locked = threading.Event()
@@ -597,7 +598,7 @@ def test_two_recipients_swapping_variants_on_two_gifts_both_get_their_choice(
     red, blue = (SkuFactory(product=product, price=Decimal("99.00"), stock=5) for _ in range(2))
     red_gift = live_gift(client, sku=red, allow_variant_choice=True)
     blue_gift = live_gift(client, sku=blue, allow_variant_choice=True)
-    _releases_in_step(monkeypatch, "stock_reserve")
+    _releases_in_step(monkeypatch, "reserve")
 
     outcomes = _run_at_once(
         [

@@ -8,13 +8,14 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.utils import timezone
 
 from gifting import services, tasks, tokens
 from gifting.models import Gift, GiftEvent
 from shop.catalogue.models import StockRecord
+from shop.core.models import JobItem
 from shop.payments import services as payments
 from shop.payments.models import Payment, Refund
 from tests import sandbox
@@ -108,10 +109,11 @@ def test_a_finished_gift_is_not_reminded(client, settings, published, finish: st
     assert published == []
 
 
-def test_an_unpaid_gift_is_not_reminded(settings, published) -> None:
+def test_an_unpaid_gift_has_no_deadline_so_it_is_never_reminded(settings, published) -> None:
     settings.GIFT_REMINDER_BEFORE_SECONDS = 2 * HOUR
     gift = create_gift()
-    Gift.objects.filter(pk=gift.pk).update(expires_at=timezone.now() + timedelta(hours=1))
+    with pytest.raises(IntegrityError, match="gift_paid_has_deadline"), transaction.atomic():
+        Gift.objects.filter(pk=gift.pk).update(expires_at=timezone.now() + timedelta(hours=1))
     assert services.gifts_send_reminders() == 0
 
 
@@ -279,3 +281,23 @@ def test_the_sender_is_shown_the_same_link_again_later(client, settings) -> None
     response = Client().get(first.removeprefix("https://gifts.example"))
     assert response.status_code == 200
     assert response.context["gift"] == gift
+
+
+def test_a_reminder_that_fails_does_not_stop_the_others(
+    client, settings, published, monkeypatch
+) -> None:
+    settings.GIFT_REMINDER_BEFORE_SECONDS = 2 * HOUR
+    broken, fine = (expiring_in(live_gift(client), HOUR) for _ in range(2))
+    real_event = services._event
+
+    def event(gift_id: int, kind: str, note: str = "") -> None:
+        if gift_id == broken.pk:
+            raise RuntimeError("event table is read-only")
+        real_event(gift_id, kind, note)
+
+    monkeypatch.setattr(services, "_event", event)
+
+    assert services.gifts_send_reminders() == 1
+    assert Gift.objects.get(pk=broken.pk).reminder_sent_at is None  # rolled back, retried
+    assert GiftEvent.objects.filter(gift=fine, kind=GiftEvent.Kind.REMINDED).exists()
+    assert JobItem.objects.get().item_id == broken.pk

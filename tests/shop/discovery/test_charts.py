@@ -1,10 +1,13 @@
 """The gift chart and rising brands, from factory data with known answers."""
 
+from decimal import Decimal
+
 import pytest
 
 from gifting.models import Gift
 from shop.catalogue.models import Product
-from shop.discovery import selectors
+from shop.core.models import JobItem
+from shop.discovery import selectors, services, tasks
 from shop.discovery.models import ChartRun, GiftChartEntry
 from tests.factories import CategoryFactory, MerchantFactory, SkuFactory
 from tests.gifts import gift_history
@@ -71,7 +74,9 @@ def test_partly_refunded_orders_still_count(days_ago, recompute) -> None:
 
     a = SkuFactory()
     gift = gift_history(a, when=days_ago(1), units=2)
-    Order.objects.filter(gift_claim__gift=gift).update(status=Order.Status.PARTIALLY_REFUNDED)
+    Order.objects.filter(gift_claim__gift=gift).update(
+        status=Order.Status.PARTIALLY_REFUNDED, refunded_amount=Decimal("1.00")
+    )
     recompute()
 
     assert chart() == [(1, a.product_id, 2)]
@@ -227,3 +232,15 @@ def test_a_suspended_merchant_leaves_the_rising_brands_at_once(
     merchant.save()
 
     assert brands() == []
+
+
+def test_a_recompute_that_fails_is_recorded_and_waits_for_its_retry(monkeypatch) -> None:
+    def broken(**kwargs: object) -> None:
+        raise RuntimeError("statement timeout")
+
+    monkeypatch.setattr(services, "charts_recompute", broken)
+
+    assert tasks.recompute_charts_task.run() is None
+    item = JobItem.objects.get()
+    assert (item.job, item.status) == ("discovery.recompute", JobItem.Status.RETRYING)
+    assert "statement timeout" in item.error

@@ -5,6 +5,7 @@ import pytest
 from django.utils import timezone
 
 from shop.catalogue.models import StockRecord
+from shop.core.models import JobItem
 from shop.orders import services, state
 from shop.orders.models import Order, OrderEvent, RefundRequest
 from shop.payments import services as payments
@@ -132,3 +133,27 @@ def test_record_refund_never_exceeds_the_total(client) -> None:
     assert state.record_refund(order.pk, Decimal("50.00")) is True
     assert state.record_refund(order.pk, Decimal("0.01")) is False
     assert Order.objects.get(pk=order.pk).refunded_amount == Decimal("50.00")
+
+
+def test_an_unpaid_order_that_cannot_be_cancelled_does_not_stop_the_others(
+    settings, monkeypatch
+) -> None:
+    settings.ORDER_PAYMENT_TIMEOUT_SECONDS = 1800
+    (_, broken), (_, fine) = place_order(), place_order()
+    Order.objects.update(created_at=timezone.now() - timedelta(minutes=31))
+    real_cancel = services.order_cancel
+
+    def cancel(*, order: Order, note: str = "") -> None:
+        if order.pk == broken.pk:
+            raise RuntimeError("stock record is missing")
+        real_cancel(order=order, note=note)
+
+    monkeypatch.setattr(services, "order_cancel", cancel)
+
+    assert services.orders_cancel_unpaid() == 1
+    assert Order.objects.get(pk=fine.pk).status == Order.Status.CANCELLED
+    assert Order.objects.get(pk=broken.pk).status == Order.Status.PENDING_PAYMENT
+    item = JobItem.objects.get()
+    assert (item.job, item.item_id) == ("orders.cancel_unpaid", broken.pk)
+    assert "stock record is missing" in item.error
+    assert services.orders_cancel_unpaid() == 0  # backing off: not tried again yet

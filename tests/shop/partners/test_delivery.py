@@ -17,6 +17,7 @@ from django.test import Client
 from django.utils import timezone
 
 from shop.core import signing
+from shop.core.models import JobItem
 from shop.partners import delivery, events, tasks
 from shop.partners.models import WebhookDelivery, WebhookEvent
 from tests.conftest import wait_until
@@ -413,3 +414,21 @@ def test_an_event_survives_a_stopped_broker_and_a_receiver_answering_500_three_t
     }
     assert all(signature_valid(r, endpoint["secret"]) for r in received)
     assert (the_delivery().status, the_delivery().attempts) == (S.SUCCEEDED, 4)
+
+
+def test_a_delivery_whose_body_cannot_be_built_is_set_aside_and_left_out_of_the_sweep(
+    pending: WebhookDelivery, receiver: Receiver, monkeypatch
+) -> None:
+    def broken(delivery_row: WebhookDelivery) -> bytes:
+        raise ValueError("payload builder failed")
+
+    monkeypatch.setattr(delivery, "body_for", broken)
+
+    tasks.webhook_deliver_task.run(pending.pk)
+
+    item = JobItem.objects.get()
+    assert (item.job, item.item_id) == ("partners.webhook", pending.pk)
+    assert "payload builder failed" in item.error
+    WebhookDelivery.objects.filter(pk=pending.pk).update(locked_until=None)
+    assert pending.pk not in delivery.due_delivery_ids()
+    assert receiver.count() == 0

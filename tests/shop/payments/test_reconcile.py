@@ -102,6 +102,7 @@ def test_a_provider_only_refund_and_a_ledger_only_refund_are_exactly_the_two_dif
         amount=Decimal("25.00"),
         idempotency_key="ledger-only",
         status=Refund.Status.SUCCEEDED,
+        completed_at=timezone.now(),
     )
 
     assert reconcile() == [
@@ -299,6 +300,7 @@ def test_the_command_lists_each_difference_and_exits_1(client) -> None:
         amount=Decimal("25.00"),
         idempotency_key="ledger-only",
         status=Refund.Status.SUCCEEDED,
+        completed_at=timezone.now(),
     )
 
     result = _manage_reconcile()
