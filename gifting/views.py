@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -85,17 +86,25 @@ def _start_payment(request: HttpRequest, gift: Gift) -> HttpResponse:
 
 @login_required
 def sent_list(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "gifting/sent_list.html", {"gifts": selectors.gifts_sent(user=request.user)}
-    )
+    now = timezone.now()
+    rows = [
+        (gift, selectors.gift_display_status(gift, now))
+        for gift in selectors.gifts_sent(user=request.user)
+    ]
+    return render(request, "gifting/sent_list.html", {"rows": rows})
 
 
 @login_required
 def sent_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The sender's page: share link and QR code while live, then the gift's timeline."""
     gift = selectors.gift_for_sender(user=request.user, pk=pk)
-    context = {"gift": gift, "claims": selectors.claims_for_sender(gift)}
-    if gift.status == Gift.Status.AWAITING_RECIPIENT:
+    display = selectors.gift_display_status(gift, timezone.now())
+    context = {
+        "gift": gift,
+        "display": display,
+        "claims": selectors.claims_for_sender(gift),
+    }
+    if display.is_live:
         link = selectors.claim_url(gift)
         qr = segno.make(link, error="m").svg_inline(scale=4, dark="#1f2328", light="#ffffff")
         context.update(claim_url=link, qr_svg=mark_safe(qr))
@@ -184,6 +193,7 @@ def claim(request: HttpRequest, token: str) -> HttpResponse:
         gift.refresh_from_db()
     context = {
         "gift": gift,
+        "display": selectors.gift_display_status(gift, timezone.now()),
         "product": gift.sku.product,
         "cover": gift.sku.product.images.first(),
         "variants": variants,

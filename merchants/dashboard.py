@@ -8,6 +8,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from gifting import selectors as gifting
 from gifting.models import Gift
 from shop.core import money
 from shop.discovery.selectors import ChartPositions, merchant_chart_positions
@@ -77,7 +78,7 @@ def _period(merchant: Merchant | None, days: int) -> Period:
         .aggregate(
             sent=Count("pk"),
             accepted=Count("pk", filter=Q(units_claimed__gt=0)),
-            expired=Count("pk", filter=Q(status=Gift.Status.EXPIRED)),
+            expired=Count("pk", filter=gifting.expired(timezone.now())),
         )
     )
     return Period(

@@ -215,3 +215,10 @@ def test_the_page_shows_money_as_yuan_with_two_places(client, data) -> None:
     assert "<td>¥0.00</td>" in response.text  # refunds
     assert "<td>¥11.00</td>" in response.text  # commission
     assert "¥0.00</title>" in response.text  # a day without sales
+
+
+def test_a_gift_past_its_deadline_counts_as_expired_before_the_sweep(client) -> None:
+    merchant, _, gift_sku = shop("甲店")
+    gift = live_gift(client, sku=gift_sku)
+    Gift.objects.filter(pk=gift.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert dashboard.dashboard(merchant=merchant).periods[0].gifts_expired == 1
