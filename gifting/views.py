@@ -16,6 +16,7 @@ from shop.core import throttle
 from shop.discovery import selectors as discovery
 from shop.payments import services as payments
 from shop.payments.gateway import GatewayError
+from shop.payments.waiting import payment_wait
 
 from . import selectors, services
 from .forms import ClaimForm, SendGiftForm
@@ -96,13 +97,18 @@ def sent_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def sent_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The sender's page: share link and QR code while live, then the gift's timeline."""
+    """The sender's page: share link and QR code while live, then the gift's timeline.
+
+    It is also where the provider sends the sender back after paying: until the payment
+    notification arrives it refreshes itself (for a bounded time).
+    """
     gift = selectors.gift_for_sender(user=request.user, pk=pk)
     display = selectors.gift_display_status(gift, timezone.now())
     context = {
         "gift": gift,
         "display": display,
         "claims": selectors.claims_for_sender(gift),
+        "wait": payment_wait(request),
     }
     if display.is_live:
         link = selectors.claim_url(gift)
