@@ -1,6 +1,8 @@
 """Reads for gifts. Sender-facing reads never include a recipient's address or phone."""
 
 from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import (
@@ -17,6 +19,7 @@ from django.db.models import (
 )
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 
 from merchants.models import Merchant
 from shop.catalogue.models import Product, Sku
@@ -62,16 +65,62 @@ PUBLIC_STATUSES = (
 )
 
 
+CLOSED_UNCLAIMED = (S.DECLINED, S.CANCELLED, S.EXPIRED)
+
+
+def past_deadline(now: datetime) -> Q:
+    """Gifts still waiting for a recipient after their deadline: expired, whether or not
+    the beat sweep has closed them yet (the link stopped working at the deadline)."""
+    return Q(status=S.AWAITING_RECIPIENT, expires_at__lte=now)
+
+
+def expired(now: datetime) -> Q:
+    return Q(status=S.EXPIRED) | past_deadline(now)
+
+
+@dataclass(frozen=True)
+class GiftDisplay:
+    """A gift as people are shown it; the sender and the recipient see the same truth."""
+
+    status: str  # a Gift.Status value
+    label: str
+    is_live: bool  # the link works: show it, its QR code and the cancel button
+    refund: str  # "" (nothing to give back), "pending" or "done"
+    refund_amount: Decimal  # the unclaimed units' money, back or on its way
+
+
+def gift_display_status(gift: Gift, now: datetime) -> GiftDisplay:
+    """The one rule for a gift's shown state: past its deadline it is expired, and its
+    unclaimed units' refund pending, even before the sweep closes it and creates the refund.
+    The same rule as `with_public_status` in SQL."""
+    status = gift.status
+    if status == S.AWAITING_RECIPIENT and gift.expires_at is not None and gift.expires_at <= now:
+        status = S.EXPIRED
+    owed = gift.unit_price * gift.units_left if status in CLOSED_UNCLAIMED else Decimal("0")
+    refund = ""
+    if owed > 0:
+        refund = "done" if gift.refunded_amount >= owed else "pending"
+    return GiftDisplay(
+        status=status,
+        label=S(status).label,
+        is_live=status == S.AWAITING_RECIPIENT,
+        refund=refund,
+        refund_amount=owed,
+    )
+
+
 def with_public_status(gifts: QuerySet[Gift]) -> QuerySet[Gift]:
     """Annotate `public_status`: the gift's status as a partner follows it.
 
     It goes on past `accepted` with the parcels (shipped once every claimed unit shipped,
-    delivered once every one arrived), and a closed gift becomes `refunded` once its
-    unclaimed units' money is back. Computed in the query, so lists filter on it.
+    delivered once every one arrived), a gift past its deadline is `expired` (swept or
+    not), and a closed gift becomes `refunded` once its unclaimed units' money is back.
+    Computed in the query, so lists filter on it.
     """
     claims = GiftClaim.objects.filter(gift=OuterRef("pk"))
     return gifts.annotate(
         public_status=Case(
+            When(past_deadline(timezone.now()), then=Value(S.EXPIRED.value)),
             When(
                 Q(status=S.ACCEPTED) & ~Exists(claims.filter(order__delivered_at__isnull=True)),
                 then=Value("delivered"),
@@ -81,7 +130,7 @@ def with_public_status(gifts: QuerySet[Gift]) -> QuerySet[Gift]:
                 then=Value("shipped"),
             ),
             When(
-                Q(status__in=[S.DECLINED, S.CANCELLED, S.EXPIRED])
+                Q(status__in=CLOSED_UNCLAIMED)
                 & Q(units_claimed__lt=F("quantity"))
                 & Q(refunded_amount__gte=F("unit_price") * (F("quantity") - F("units_claimed"))),
                 then=Value("refunded"),

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -15,6 +16,7 @@ from shop.core import throttle
 from shop.discovery import selectors as discovery
 from shop.payments import services as payments
 from shop.payments.gateway import GatewayError
+from shop.payments.waiting import payment_wait
 
 from . import selectors, services
 from .forms import ClaimForm, SendGiftForm
@@ -85,17 +87,30 @@ def _start_payment(request: HttpRequest, gift: Gift) -> HttpResponse:
 
 @login_required
 def sent_list(request: HttpRequest) -> HttpResponse:
-    return render(
-        request, "gifting/sent_list.html", {"gifts": selectors.gifts_sent(user=request.user)}
-    )
+    now = timezone.now()
+    rows = [
+        (gift, selectors.gift_display_status(gift, now))
+        for gift in selectors.gifts_sent(user=request.user)
+    ]
+    return render(request, "gifting/sent_list.html", {"rows": rows})
 
 
 @login_required
 def sent_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    """The sender's page: share link and QR code while live, then the gift's timeline."""
+    """The sender's page: share link and QR code while live, then the gift's timeline.
+
+    It is also where the provider sends the sender back after paying: until the payment
+    notification arrives it refreshes itself (for a bounded time).
+    """
     gift = selectors.gift_for_sender(user=request.user, pk=pk)
-    context = {"gift": gift, "claims": selectors.claims_for_sender(gift)}
-    if gift.status == Gift.Status.AWAITING_RECIPIENT:
+    display = selectors.gift_display_status(gift, timezone.now())
+    context = {
+        "gift": gift,
+        "display": display,
+        "claims": selectors.claims_for_sender(gift),
+        "wait": payment_wait(request),
+    }
+    if display.is_live:
         link = selectors.claim_url(gift)
         qr = segno.make(link, error="m").svg_inline(scale=4, dark="#1f2328", light="#ffffff")
         context.update(claim_url=link, qr_svg=mark_safe(qr))
@@ -184,6 +199,7 @@ def claim(request: HttpRequest, token: str) -> HttpResponse:
         gift.refresh_from_db()
     context = {
         "gift": gift,
+        "display": selectors.gift_display_status(gift, timezone.now()),
         "product": gift.sku.product,
         "cover": gift.sku.product.images.first(),
         "variants": variants,

@@ -8,7 +8,9 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from gifting import selectors as gifting
 from gifting.models import Gift
+from shop.core import money
 from shop.discovery.selectors import ChartPositions, merchant_chart_positions
 from shop.orders.models import Order
 
@@ -60,7 +62,7 @@ def _gifts(merchant: Merchant | None):
 
 def _period(merchant: Merchant | None, days: int) -> Period:
     since = timezone.now() - timedelta(days=days)
-    money = (
+    sums = (
         _orders(merchant)
         .filter(status__in=SOLD, paid_at__gte=since)
         .aggregate(
@@ -76,16 +78,15 @@ def _period(merchant: Merchant | None, days: int) -> Period:
         .aggregate(
             sent=Count("pk"),
             accepted=Count("pk", filter=Q(units_claimed__gt=0)),
-            expired=Count("pk", filter=Q(status=Gift.Status.EXPIRED)),
+            expired=Count("pk", filter=gifting.expired(timezone.now())),
         )
     )
-    zero = Decimal("0.00")
     return Period(
         days=days,
-        sales=money["sales"] or zero,
-        orders=money["orders"],
-        commission=money["commission"] or zero,
-        refunds=money["refunds"] or zero,
+        sales=money.total(sums["sales"]),
+        orders=sums["orders"],
+        commission=money.total(sums["commission"]),
+        refunds=money.total(sums["refunds"]),
         gifts_sent=gifts["sent"],
         gifts_accepted=gifts["accepted"],
         gifts_expired=gifts["expired"],
@@ -103,10 +104,8 @@ def dashboard(*, merchant: Merchant | None) -> Dashboard:
         .annotate(total=Sum("total"))
     )
     by_day = {row["day"]: row["total"] for row in rows}
-    daily = [
-        (since + timedelta(days=n), by_day.get(since + timedelta(days=n), Decimal("0")))
-        for n in range(30)
-    ]
+    days = [since + timedelta(days=n) for n in range(30)]
+    daily = [(day, money.total(by_day.get(day))) for day in days]
     return Dashboard(
         merchant=merchant,
         to_ship=_orders(merchant)
@@ -132,7 +131,7 @@ def bar_chart_svg(
         x, y = index * bar + 1, height - 16 - h
         bars.append(
             f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar - 2:.1f}" height="{h:.1f}" fill="#d4380d">'
-            f"<title>{day:%m-%d}: ¥{value}</title></rect>"
+            f"<title>{day:%m-%d}: {money.format_cny(value)}</title></rect>"
         )
         if index % 5 == 0:
             bars.append(

@@ -298,6 +298,8 @@ DEFAULT_FROM_EMAIL = env.str(
     "DEFAULT_FROM_EMAIL", default="礼物商城 Gift Shop <noreply@giftshop.local>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where shoppers write when something is stuck (e.g. a payment that never showed up).
+SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="help@giftshop.local")
 
 # --- Internationalisation ----------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -480,6 +482,9 @@ PAYMENT_GATEWAY = env.str(
 PAYMENT_GATEWAYS = {"balance": "shop.partners.gateway.BalanceGateway"}
 # The secret the sandbox signs its notifications with (HMAC-SHA256).
 SANDBOX_SECRET = env.str("SANDBOX_SECRET", default=f"sandbox:{SECRET_KEY}")
+# The page a shopper comes back to from the provider refreshes itself until the payment
+# notification arrives, for at most this long; then it says it is still waiting and stops.
+PAYMENT_RETURN_WAIT_SECONDS = 60
 
 # --- Shop --------------------------------------------------------------------------------
 CATALOGUE_PAGE_SIZE = 24

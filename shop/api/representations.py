@@ -161,7 +161,8 @@ class GiftSerializer(serializers.ModelSerializer):
         ]
 
     def get_claim_url(self, gift: Gift) -> str | None:
-        return claim_url(gift) if gift.status == Gift.Status.AWAITING_RECIPIENT else None
+        """Only while the link works: not once the deadline passed, swept or not."""
+        return claim_url(gift) if gift.public_status == Gift.Status.AWAITING_RECIPIENT else None
 
 
 class GiftEventSerializer(serializers.Serializer):

@@ -13,6 +13,7 @@ from shop.cart.selectors import cart_for_request, cart_lines_priced
 from shop.payments import services as payments
 from shop.payments.gateway import GatewayError
 from shop.payments.models import Payment
+from shop.payments.waiting import payment_wait
 
 from . import selectors, services
 from .forms import CheckoutForm, NewAddressForm, RefundRequestForm
@@ -101,8 +102,8 @@ def payment(request: HttpRequest, reference: str) -> HttpResponse:
     orders = selectors.orders_for_payment(user=request.user, reference=reference)
     if not orders:
         raise Http404("No such payment")
-    current = orders[0].payment
-    return render(request, "orders/payment.html", {"orders": orders, "payment": current})
+    context = {"orders": orders, "payment": orders[0].payment, "wait": payment_wait(request)}
+    return render(request, "orders/payment.html", context)
 
 
 @login_required

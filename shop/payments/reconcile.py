@@ -35,6 +35,8 @@ from typing import NamedTuple
 from django.db.models import F, Q, Sum
 from django.utils import timezone
 
+from shop.core import money
+
 from .gateway import PaymentGateway, ProviderRecord, get_gateway
 from .models import Payment, Refund
 
@@ -334,7 +336,8 @@ def _over_refunded(gateway_name: str) -> Iterable[Difference]:
         .order_by("payment__reference")
     )
     for row in rows.iterator(chunk_size=CHUNK_SIZE):
-        total, refunded, paid = row["total"], row["refunded"], row["payment__amount"]
+        total, refunded = money.total(row["total"]), money.total(row["refunded"])
+        paid = row["payment__amount"]
         yield Difference(
             Kind.OVER_REFUNDED,
             row["payment__reference"],

@@ -2,6 +2,8 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
+from shop.core import money
+
 from .models import Refund
 
 OPEN_OR_DONE = (Refund.Status.PENDING, Refund.Status.SUCCEEDED)
@@ -12,4 +14,4 @@ def refunded_or_pending(*, subject: str) -> Decimal:
     total = Refund.objects.filter(subject=subject, status__in=OPEN_OR_DONE).aggregate(
         total=Sum("amount")
     )["total"]
-    return total or Decimal("0.00")
+    return money.total(total)

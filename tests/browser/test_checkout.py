@@ -21,7 +21,7 @@ from shop.sandbox.models import SandboxNotification
 from tests.factories import AddressFactory, MerchantFactory, ProductFactory, SkuFactory, UserFactory
 
 PASSWORD = "correct-horse-battery"
-# The payment page refreshes every 3 s while it waits; the worker notifies within a second.
+# The payment page refreshes every 2 s while it waits; the worker notifies within a second.
 PAYMENT_TIMEOUT_MS = 20_000
 
 

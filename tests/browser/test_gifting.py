@@ -24,7 +24,7 @@ from tests.browser.conftest import PHONE, TIMEOUT_MS
 from tests.factories import MerchantFactory, ProductFactory, SkuFactory, UserFactory
 
 PASSWORD = "correct-horse-battery"
-# The sender's gift page refreshes every 3 s while it waits; the worker notifies in about 1 s.
+# The sender's gift page refreshes every 2 s while it waits; the worker notifies in about 1 s.
 PAYMENT_TIMEOUT_MS = 20_000
 FROM = "小明"
 MESSAGE = "生日快乐！Happy birthday, 愿你喜欢。"
@@ -221,6 +221,35 @@ def test_the_sender_pays_for_a_gift_and_gets_its_link_qr_code_and_expiry(
     page.get_by_role("button", name="Copy").click()
     expect(page.get_by_role("button", name="Copied")).to_be_visible()
     assert page.evaluate("navigator.clipboard.readText()") == link
+
+
+def test_the_gift_page_stops_waiting_after_a_while_and_a_reload_shows_the_late_payment(
+    page: Page,
+    no_broker: list[tuple],
+    site_url: str,
+    settings: object,
+    scarf: tuple[Sku, Sku],
+    tmp_path: Path,
+) -> None:
+    """No worker: the notification stays with the sandbox until the test delivers it."""
+    settings.PAYMENT_RETURN_WAIT_SECONDS = 4  # type: ignore[attr-defined]  # two refreshes
+    sender = UserFactory()
+    _log_in(page, sender)
+    _send_and_pay(page, scarf[0], tmp_path)
+
+    still_waiting = page.locator("#payment-still-waiting")
+    expect(still_waiting).to_contain_text(
+        "Still waiting for the payment confirmation", timeout=PAYMENT_TIMEOUT_MS
+    )
+    expect(page).to_have_url(re.compile(r"/gifts/sent/\d+/\?waited=2$"))
+    expect(page.locator('meta[http-equiv="refresh"]')).to_have_count(0)
+    expect(page.locator("#claim-link")).to_have_count(0)
+    _screenshot(page, tmp_path / "still-waiting.png")
+
+    assert sandbox.deliver(Client()) == [200]
+    still_waiting.get_by_role("link", name="Reload this page").click()
+    _expect_share_page(page, site_url)
+    expect(page.locator('meta[http-equiv="refresh"]')).to_have_count(0)
 
 
 def test_a_friend_accepts_from_the_link_and_the_sender_sees_only_a_masked_name_and_city(

@@ -192,3 +192,33 @@ def test_a_partly_refunded_order_still_to_ship_is_counted(client) -> None:
     request = orders.refund_request_create(order=order, amount=Decimal("10.00"), reason="差价")
     payments.refund_execute(refund_id=orders.refund_request_approve(request=request).pk)
     assert dashboard.dashboard(merchant=merchant).to_ship == 1
+
+
+def _two_places(value: object) -> bool:
+    return isinstance(value, Decimal) and value.as_tuple().exponent == -2
+
+
+def test_every_money_figure_is_a_decimal_with_two_places(client, data) -> None:
+    a, _ = data
+    for merchant in (a, None):
+        figures = dashboard.dashboard(merchant=merchant)
+        for period in figures.periods:
+            money = [period.sales, period.commission, period.refunds, period.net]
+            assert all(_two_places(value) for value in money), money
+        assert all(_two_places(value) for _, value in figures.daily_sales)
+
+
+def test_the_page_shows_money_as_yuan_with_two_places(client, data) -> None:
+    a, _ = data
+    client.force_login(merchant_user(a))
+    response = client.get(DASHBOARD)
+    assert "<td>¥0.00</td>" in response.text  # refunds
+    assert "<td>¥11.00</td>" in response.text  # commission
+    assert "¥0.00</title>" in response.text  # a day without sales
+
+
+def test_a_gift_past_its_deadline_counts_as_expired_before_the_sweep(client) -> None:
+    merchant, _, gift_sku = shop("甲店")
+    gift = live_gift(client, sku=gift_sku)
+    Gift.objects.filter(pk=gift.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert dashboard.dashboard(merchant=merchant).periods[0].gifts_expired == 1

@@ -292,6 +292,20 @@ def test_the_unfiltered_list_has_every_gift(brand, every_status) -> None:
     assert {g["id"] for g in page["results"]} == set(every_status.values())
 
 
+def test_a_gift_past_its_deadline_is_expired_without_a_claim_url_before_the_sweep(
+    brand, sku
+) -> None:
+    data = body(send_gift(brand["api"], sku))
+    Gift.objects.filter(pk=gift_of(data).pk).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    after = body(brand["api"].get(f"/api/v1/gifts/{data['id']}/"))
+    assert (after["status"], after["claim_url"]) == ("expired", None)
+    expired = body(brand["api"].get("/api/v1/gifts/", status="expired"))["results"]
+    waiting = body(brand["api"].get("/api/v1/gifts/", status="awaiting_recipient"))["results"]
+    assert ([g["id"] for g in expired], waiting) == ([data["id"]], [])
+
+
 @pytest.mark.parametrize("value", ["lost", "pending_payment", "abandoned", "Accepted"])
 def test_an_unknown_status_filter_is_422(brand, value) -> None:
     problem = assert_problem(brand["api"].get("/api/v1/gifts/", status=value), 422, "validation")

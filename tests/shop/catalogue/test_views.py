@@ -26,6 +26,20 @@ def test_home_shows_categories_and_featured_products(client) -> None:
     assert "普通茶" not in response.text
 
 
+@pytest.mark.parametrize(("language", "label"), [("en", "Open a shop"), ("zh-hans", "我要开店")])
+def test_home_invites_merchants_to_open_a_shop(client, language: str, label: str) -> None:
+    response = client.get(reverse("catalogue:home"), HTTP_ACCEPT_LANGUAGE=language)
+    invitation = response.text.split('class="panel open-shop"', 1)[1].split("</section>", 1)[0]
+    assert f'href="{reverse("merchants:apply")}">{label}</a>' in invitation
+
+
+@pytest.mark.parametrize(("language", "label"), [("en", "Open a shop"), ("zh-hans", "我要开店")])
+def test_every_page_links_to_open_a_shop_in_the_footer(client, language: str, label: str) -> None:
+    for url in (reverse("catalogue:home"), reverse("catalogue:product_list")):
+        footer = client.get(url, HTTP_ACCEPT_LANGUAGE=language).text.split("<footer", 1)[1]
+        assert f'href="{reverse("merchants:apply")}">{label}</a>' in footer, url
+
+
 def test_listing_shows_price_from_the_cheapest_sku(client) -> None:
     product = _product(title="托特包")
     SkuFactory(product=product, price=Decimal("99.50"))

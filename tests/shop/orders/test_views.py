@@ -107,3 +107,72 @@ def test_the_payment_page_says_paid_once_the_notification_arrived(client) -> Non
     )
     assert "your payment arrived" in response.text
     assert 'http-equiv="refresh"' not in response.text
+
+
+# --- The payment page waits for the notification, for a bounded time ----------------------
+
+
+def _payment_page(client, payment, query: str = ""):
+    return client.get(
+        reverse("orders:payment", args=[payment.reference]) + query, HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+
+def test_the_payment_page_refreshes_itself_every_2_seconds_while_pending(client) -> None:
+    payment, order = place_order()
+    client.force_login(order.user)
+    response = _payment_page(client, payment)
+    path = reverse("orders:payment", args=[payment.reference])
+    assert f'<meta http-equiv="refresh" content="2;url={path}?waited=1">' in response.text
+    assert "Waiting for the payment confirmation…" in response.text
+
+
+def test_each_refresh_counts_itself(client) -> None:
+    payment, order = place_order()
+    client.force_login(order.user)
+    response = _payment_page(client, payment, "?waited=7")
+    assert "?waited=8" in response.text
+
+
+@pytest.mark.parametrize("waited", ["abc", "-3", "1e3", "99999999999"])
+def test_a_garbled_refresh_count_starts_the_wait_again(client, waited: str) -> None:
+    payment, order = place_order()
+    client.force_login(order.user)
+    assert "?waited=1" in _payment_page(client, payment, f"?waited={waited}").text
+
+
+def test_after_the_bounded_wait_the_page_stops_and_says_it_is_still_waiting(
+    client, settings
+) -> None:
+    settings.PAYMENT_RETURN_WAIT_SECONDS = 60  # 30 refreshes of 2 s
+    settings.SUPPORT_EMAIL = "help@shop.example"
+    payment, order = place_order()
+    client.force_login(order.user)
+    assert "?waited=30" in _payment_page(client, payment, "?waited=29").text
+    response = _payment_page(client, payment, "?waited=30")
+    assert 'http-equiv="refresh"' not in response.text
+    assert "Still waiting for the payment confirmation" in response.text
+    path = reverse("orders:payment", args=[payment.reference])
+    assert f'<a href="{path}">Reload this page</a>' in response.text
+    assert f"quoting payment {payment.reference}" in response.text
+    assert 'href="mailto:help@shop.example?subject=' in response.text
+
+
+def test_the_payment_page_stops_refreshing_once_paid_even_mid_wait(client) -> None:
+    payment, order = place_order()
+    client.force_login(order.user)
+    sandbox.pay(client, payment)
+    response = _payment_page(client, payment, "?waited=3")
+    assert "Thank you, your payment arrived" in response.text
+    assert 'http-equiv="refresh"' not in response.text
+    assert "Still waiting" not in response.text
+    assert reverse("orders:detail", args=[order.number]) in response.text
+
+
+def test_a_failed_payment_is_not_refreshed(client) -> None:
+    payment, order = place_order()
+    client.force_login(order.user)
+    sandbox.pay(client, payment, approve=False)
+    response = _payment_page(client, payment)
+    assert "The payment did not go through" in response.text
+    assert 'http-equiv="refresh"' not in response.text
