@@ -24,7 +24,7 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from shop.core import jobs
+from shop.core import jobs, money
 from shop.core.money import format_cny
 from shop.core.tasks import publish
 
@@ -230,13 +230,14 @@ def _refunds_record(specs: list[RefundSpec]) -> tuple[list[Refund], list[Refund]
         [spec.idempotency_key for spec in specs], field_name="idempotency_key"
     )
     open_or_done = Refund.objects.filter(payment_id__in=payment_ids, status__in=OPEN_OR_DONE)
-    paid_back: dict[int, Decimal] = dict(
-        open_or_done.values("payment_id")
+    paid_back: dict[int, Decimal] = {
+        payment_id: money.total(amount)
+        for payment_id, amount in open_or_done.values("payment_id")
         .annotate(total=Sum("amount"))
         .values_list("payment_id", "total")
-    )
+    }
     for_subject: dict[tuple[int, str], Decimal] = {
-        (row["payment_id"], row["subject"]): row["total"]
+        (row["payment_id"], row["subject"]): money.total(row["total"])
         for row in open_or_done.filter(subject__in={spec.subject for spec in specs})
         .values("payment_id", "subject")
         .annotate(total=Sum("amount"))
