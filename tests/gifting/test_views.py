@@ -335,8 +335,29 @@ def test_too_many_wrong_links_from_one_client_get_429_with_retry_after(
     assert blocked.status_code == 429
     assert blocked["Retry-After"] == str(settings.GIFT_CLAIM_MISS_WINDOW_SECONDS)
     assert "Too many attempts" in blocked.text
-    # Blocked for real links too, so that guessing right after the limit gains nothing.
-    assert guesser.get(link(fixed_gift)).status_code == 429
+
+
+def test_a_client_blocked_for_wrong_links_is_still_served_a_valid_one(settings, fixed_gift) -> None:
+    settings.GIFT_CLAIM_MISS_LIMIT = 3
+    office = visitor("203.0.113.7")
+    for n in range(4):
+        office.get(f"/g/wrong-token-{n}/")
+    assert office.get("/g/another/").status_code == 429
+    assert office.get(link(fixed_gift)).status_code == 200
+    assert office.post(link(fixed_gift), CLAIM_FORM).status_code == 302
+    fixed_gift.refresh_from_db()
+    assert fixed_gift.status == Gift.Status.ACCEPTED
+
+
+def test_behind_the_balancer_wrong_links_are_counted_per_visitor(settings, fixed_gift) -> None:
+    settings.GIFT_CLAIM_MISS_LIMIT = 3
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    guesser = visitor("10.0.0.2")
+    for n in range(4):
+        guesser.get(f"/g/wrong-token-{n}/", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    assert guesser.get("/g/another/", HTTP_X_FORWARDED_FOR="203.0.113.7").status_code == 429
+    other = visitor("10.0.0.3")
+    assert other.get("/g/another/", HTTP_X_FORWARDED_FOR="198.51.100.20").status_code == 404
 
 
 def test_a_blocked_client_does_not_block_a_recipient_at_another_address(
