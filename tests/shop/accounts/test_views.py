@@ -122,13 +122,24 @@ def test_adding_an_address_normalises_the_phone_and_makes_it_default(client) -> 
     assert address.is_default
 
 
+def test_full_width_digits_are_saved_as_ascii(client) -> None:
+    user = UserFactory()
+    client.force_login(user)
+    typed = {**ADDRESS, "phone": "＋８６ １３９ １２３４ ５６７８", "postcode": "３１００００"}
+    assert client.post(reverse("accounts:address_add"), typed).status_code == 302
+    address = Address.objects.get(user=user)
+    assert (address.phone, address.postcode) == ("13912345678", "310000")
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
         ("phone", "12345", "11-digit"),
         ("phone", "", "required"),
+        ("phone", "١٣٩١٢٣٤٥٦٧٨", "11-digit"),
         ("province", "Atlantis", "valid choice"),
         ("postcode", "12", "6 digits"),
+        ("postcode", "३१००००", "6 digits"),
         ("street", "", "required"),
     ],
 )
