@@ -11,7 +11,7 @@ from .models import User
 
 class SignupForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100, required=False)
-    email = forms.EmailField(label=_("Email"))
+    email = forms.EmailField(label=_("Email"), max_length=User._meta.get_field("email").max_length)
     password1 = forms.CharField(
         label=_("Password"),
         strip=False,

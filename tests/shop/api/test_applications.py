@@ -98,6 +98,7 @@ def test_a_renamed_executable_as_licence_is_422(provider, categories, name, cont
         ({"categories": ["cat_999999"]}, "categories"),
         ({"categories": ["flowers"]}, "categories"),
         ({"contact_phone": "١٣٨٠٠١٣٨٠٠٠"}, "contact_phone"),
+        ({"email": "a" * 64 + "@" + ".".join(["b" * 63] * 3) + "." + "e" * 59 + ".com"}, "email"),
     ],
     ids=[
         "phone",
@@ -107,6 +108,7 @@ def test_a_renamed_executable_as_licence_is_422(provider, categories, name, cont
         "unknown-category",
         "malformed",
         "arabic-indic-phone",
+        "email-320-characters",
     ],
 )
 def test_the_web_forms_other_checks_are_422(provider, categories, change, field) -> None:
