@@ -410,7 +410,9 @@ SPECTACULAR_SETTINGS = {
         "problem details (`application/problem+json`). Money is "
         '`{"value": "199.00", "currency": "CNY"}`; ids are opaque strings; lists are '
         '`{"results": [...], "next": url or null}`. Every POST accepts an '
-        "`Idempotency-Key` header (kept 24 hours)."
+        "`Idempotency-Key` header (kept 24 hours). A gift's recipient (name, phone, "
+        "address) appears only on `GET /orders/{id}/`, for partners managing the merchant, "
+        "to ship; each read is logged."
     ),
     "VERSION": "1.0.0",
     "SCHEMA_PATH_PREFIX": "/api/v1",
