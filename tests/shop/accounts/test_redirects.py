@@ -1,4 +1,4 @@
-"""Every `next` the accounts pages honour stays on this site."""
+"""Every `next` the accounts pages (and the admin's login) honour stays on this site."""
 
 from urllib.parse import urlencode
 
@@ -50,6 +50,12 @@ def _login(client, target: str):
     return client.post(reverse("accounts:login"), form)
 
 
+def _admin_login(client, target: str):
+    user = UserFactory(password=PASSWORD, is_staff=True)
+    form = {"username": user.email, "password": PASSWORD, "next": target}
+    return client.post(reverse("admin:login"), form)
+
+
 def _logout(client, target: str):
     client.force_login(UserFactory())
     return client.post(reverse("accounts:logout"), {"next": target})
@@ -60,6 +66,7 @@ VIEWS = {
     "address add": (_address_add, reverse("accounts:profile")),
     "address edit": (_address_edit, reverse("accounts:profile")),
     "login": (_login, reverse("accounts:profile")),
+    "admin login": (_admin_login, reverse("accounts:profile")),  # LOGIN_REDIRECT_URL
     "logout": (_logout, "/"),
 }
 
