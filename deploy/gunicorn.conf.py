@@ -22,8 +22,11 @@ graceful_timeout = 30
 # Recycle workers now and then, so a slow leak never grows into an outage.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "10000"))
 max_requests_jitter = 1000
-# The load balancer or proxy in front (nginx, a cloud LB) sets X-Forwarded-*.
-forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# The load balancer or proxy in front (nginx, a cloud LB) sets X-Forwarded-*: by default
+# the same proxies the application trusts (TRUSTED_PROXIES, shop/core/client.py).
+forwarded_allow_ips = (
+    os.environ.get("FORWARDED_ALLOW_IPS") or os.environ.get("TRUSTED_PROXIES") or "127.0.0.1"
+)
 # Logs to stdout/stderr for the process manager; the application's own logs are JSON.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"

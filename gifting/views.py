@@ -1,3 +1,5 @@
+import logging
+
 import segno
 from django.conf import settings
 from django.contrib import messages
@@ -13,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from shop.catalogue import selectors as catalogue
 from shop.core import throttle
+from shop.core.client import client_address
 from shop.discovery import selectors as discovery
 from shop.payments import services as payments
 from shop.payments.gateway import GatewayError
@@ -24,6 +27,7 @@ from .models import Gift
 from .services import GiftError, Recipient
 
 CLAIMS_SESSION_KEY = "gift_claims"
+logger = logging.getLogger(__name__)
 
 
 @login_required
@@ -150,24 +154,17 @@ def received(request: HttpRequest) -> HttpResponse:
     return render(request, "gifting/received.html", {"claims": claims})
 
 
-def _client(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "unknown")
-
-
 def claim(request: HttpRequest, token: str) -> HttpResponse:
-    """The recipient's page. No account needed; the link is the key, and single-use."""
-    client = _client(request)
-    if throttle.is_blocked("gift-claim", client, limit=settings.GIFT_CLAIM_MISS_LIMIT):
-        reason = _(
-            "Too many gift links that do not exist were opened from here. Please try again later."
-        )
-        response = render(request, "throttled.html", {"reason": reason}, status=429)
-        response["Retry-After"] = str(settings.GIFT_CLAIM_MISS_WINDOW_SECONDS)
-        return _no_referrer(response)
+    """The recipient's page. No account needed; the link is the key, and single-use.
+
+    A valid link is always served. Only wrong links are counted and, past
+    GIFT_CLAIM_MISS_LIMIT from one client address, refused with 429: a guesser cannot hit
+    one of 2^256 tokens anyway, and the count must never lock out the recipients who share
+    that address (an office, a carrier's NAT).
+    """
     gift = selectors.gift_by_token(token)
     if gift is None:
-        throttle.record_miss("gift-claim", client, window=settings.GIFT_CLAIM_MISS_WINDOW_SECONDS)
-        return _no_referrer(render(request, "gifting/claim_invalid.html", status=404))
+        return _wrong_link(request)
 
     mine = _claims_of_this_visitor(request, gift)
     is_sender = request.user.is_authenticated and request.user.pk == gift.sender_id
@@ -209,6 +206,24 @@ def claim(request: HttpRequest, token: str) -> HttpResponse:
         "chosen": str(form["sku"].value() or gift.sku_id),
     }
     return _no_referrer(render(request, "gifting/claim.html", context))
+
+
+def _wrong_link(request: HttpRequest) -> HttpResponse:
+    client = client_address(request)
+    limit = settings.GIFT_CLAIM_MISS_LIMIT
+    if throttle.is_blocked("gift-claim", client, limit=limit):
+        reason = _(
+            "Too many gift links that do not exist were opened from here. Please try again later."
+        )
+        response = render(request, "throttled.html", {"reason": reason}, status=429)
+        response["Retry-After"] = str(settings.GIFT_CLAIM_MISS_WINDOW_SECONDS)
+        return _no_referrer(response)
+    misses = throttle.record_miss(
+        "gift-claim", client, window=settings.GIFT_CLAIM_MISS_WINDOW_SECONDS
+    )
+    if misses == limit:
+        logger.warning("%d wrong gift links from %s: throttled", misses, client)
+    return _no_referrer(render(request, "gifting/claim_invalid.html", status=404))
 
 
 def _decline(request: HttpRequest, gift: Gift, token: str) -> HttpResponse:

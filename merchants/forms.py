@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from shop.catalogue.models import Category
 from shop.core.validators import normalize_cn_mobile
 
+from .models import MerchantApplication
 from .uploads import sniff_document
 from .uscc import normalize_uscc
 
@@ -28,7 +29,9 @@ class ApplicationForm(forms.Form):
     )
     contact_name = forms.CharField(label=_("Contact person"), max_length=50)
     contact_phone = forms.CharField(label=_("Contact mobile"), max_length=20)
-    email = forms.EmailField(label=_("Email"))
+    email = forms.EmailField(
+        label=_("Email"), max_length=MerchantApplication._meta.get_field("email").max_length
+    )
     categories = forms.ModelMultipleChoiceField(
         label=_("Categories you want to sell in"),
         queryset=Category.objects.filter(parent__isnull=False).select_related("parent"),

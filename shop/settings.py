@@ -5,6 +5,7 @@ an environment variable, documented in `.env.example`. A `.env` file beside
 `manage.py` is read if present; real environment variables win over it.
 """
 
+import ipaddress
 from decimal import Decimal
 from pathlib import Path
 
@@ -62,6 +63,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "shop.core.client.TrustedProxyMiddleware",
     "shop.core.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -78,7 +80,7 @@ MIDDLEWARE = [
 ]
 # Off by default: adds X-Query-Count to every response, for `make bench` (see tests/perf).
 if env.bool("QUERY_COUNT_HEADER", default=False):
-    MIDDLEWARE.insert(1, "shop.core.middleware.QueryCountMiddleware")
+    MIDDLEWARE.insert(2, "shop.core.middleware.QueryCountMiddleware")
 
 ROOT_URLCONF = "shop.urls"
 WSGI_APPLICATION = "shop.wsgi.application"
@@ -287,8 +289,10 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
-# Failed logins per client (and per email) in LOGIN_FAILURE_WINDOW_SECONDS before 429.
+# Failed logins in LOGIN_FAILURE_WINDOW_SECONDS before 429: for one email from one client
+# address, and from one address over all emails (shop/accounts/login_throttle.py).
 LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=100)
 LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
 # Operators (staff) with a confirmed TOTP device must enter its code to use the admin.
 OTP_TOTP_ISSUER = "Gift Shop"
@@ -355,6 +359,16 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# The load balancers or proxies in front, as IPs or networks (e.g. 10.0.0.0/8): only their
+# X-Forwarded-For and X-Forwarded-Proto are believed (shop/core/client.py). Empty: none,
+# the socket's address is the client's.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy.strip(), strict=False)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_error}") from None
+# Believed only from TRUSTED_PROXIES: TrustedProxyMiddleware drops it from anyone else.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 if not DEBUG:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
@@ -406,7 +420,9 @@ SPECTACULAR_SETTINGS = {
         "problem details (`application/problem+json`). Money is "
         '`{"value": "199.00", "currency": "CNY"}`; ids are opaque strings; lists are '
         '`{"results": [...], "next": url or null}`. Every POST accepts an '
-        "`Idempotency-Key` header (kept 24 hours)."
+        "`Idempotency-Key` header (kept 24 hours). A gift's recipient (name, phone, "
+        "address) appears only on `GET /orders/{id}/`, for partners managing the merchant, "
+        "to ship; each read is logged."
     ),
     "VERSION": "1.0.0",
     "SCHEMA_PATH_PREFIX": "/api/v1",

@@ -4,14 +4,14 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
 from shop.core.regions import PROVINCES
-from shop.core.validators import normalize_cn_mobile, validate_cn_postcode
+from shop.core.validators import normalize_cn_mobile, normalize_cn_postcode
 
 from .models import User
 
 
 class SignupForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=100, required=False)
-    email = forms.EmailField(label=_("Email"))
+    email = forms.EmailField(label=_("Email"), max_length=User._meta.get_field("email").max_length)
     password1 = forms.CharField(
         label=_("Password"),
         strip=False,
@@ -77,12 +77,14 @@ class AddressForm(forms.Form):
         label=_("Postcode"),
         max_length=6,
         required=False,
-        validators=[validate_cn_postcode],
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
 
     def clean_phone(self) -> str:
         return normalize_cn_mobile(self.cleaned_data["phone"])
+
+    def clean_postcode(self) -> str:
+        return normalize_cn_postcode(self.cleaned_data["postcode"])
 
 
 class SetOrResetPasswordForm(PasswordResetForm):

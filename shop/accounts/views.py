@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from shop.cart.selectors import SESSION_KEY as CART_SESSION_KEY
 from shop.cart.services import cart_merge
+from shop.core.redirects import redirect_to_next
 
 from . import selectors, services
 from .forms import AddressForm, LoginForm, ProfileForm, SignupForm
@@ -42,7 +43,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         cart_merge(guest_cart_id=guest_cart_id, user=user)
         messages.success(request, _("Welcome! Your account is ready."))
-        return redirect(request.GET.get("next") or "accounts:profile")
+        return redirect_to_next(request, request.GET.get("next"), "accounts:profile")
     return render(request, "accounts/signup.html", {"form": form})
 
 
@@ -70,7 +71,7 @@ def address_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             make_default=bool(request.POST.get("make_default")),
         )
         messages.success(request, _("Address saved."))
-        return redirect(request.GET.get("next") or "accounts:profile")
+        return redirect_to_next(request, request.GET.get("next"), "accounts:profile")
     return render(request, "accounts/address_form.html", {"form": form, "address": address})
 
 

@@ -3,9 +3,11 @@ from django.http import HttpRequest
 from django.utils import translation
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
+from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .fields import parse_id
+from .problems import Invalid
 
 
 def get_or_404(queryset: QuerySet, prefix: str, public_id: str) -> Model:
@@ -27,6 +29,15 @@ class PartnerView(GenericAPIView):
     def dispatch(self, request: HttpRequest, *args: object, **kwargs: object) -> Response:
         with translation.override("en"):
             return super().dispatch(request, *args, **kwargs)
+
+    def initial(self, request: Request, *args: object, **kwargs: object) -> None:
+        """After authentication: a query parameter given twice (`?limit=5&limit=500`) is
+        422. No parameter of the schema is a list, and silently taking one of the values
+        would hide the client's mistake."""
+        super().initial(request, *args, **kwargs)
+        repeated = sorted(name for name, values in request.query_params.lists() if len(values) > 1)
+        if repeated:
+            raise Invalid({name: ["Give this parameter once."] for name in repeated})
 
     def paginated(self, queryset: QuerySet) -> Response:
         page = self.paginate_queryset(queryset)

@@ -1,7 +1,11 @@
 """How each resource looks to partners: in API responses and in webhook events alike.
 
-One serializer per resource, so a webhook's `data` is exactly what `GET` returns. A gift
-as a partner sees it never carries a recipient's name, address or phone.
+One serializer per resource, so a webhook's `data` is exactly what `GET` returns.
+
+A recipient's name, phone and address appear in one place only: `OrderDetailSerializer`, for
+`GET /api/v1/orders/{id}/`, which only a partner managing the order's merchant can read (it
+ships the parcel), and each read is logged. Gifts, order lists and every webhook never
+carry them, so a partner that only sent a gift never sees who received it.
 """
 
 from django.db.models import Prefetch
@@ -110,6 +114,8 @@ class OrderSerializer(serializers.ModelSerializer):
 
 
 class ShippingAddressSerializer(serializers.Serializer):
+    """Where the parcel goes: the recipient's name, mobile number and address."""
+
     recipient_name = serializers.CharField()
     phone = serializers.CharField()
     province = serializers.CharField()
@@ -120,7 +126,11 @@ class ShippingAddressSerializer(serializers.Serializer):
 
 
 class OrderDetailSerializer(OrderSerializer):
-    """With the address: the merchant needs it to ship (each read is logged)."""
+    """An order with its shipping address (the recipient's name, phone and address).
+
+    Only for partners managing the order's merchant, who need it to ship; each read is
+    logged (the operators' *Address views*). Order lists and webhooks leave it out.
+    """
 
     shipping_address = ShippingAddressSerializer(source="*")
 
@@ -182,6 +192,10 @@ class ShipmentSerializer(serializers.Serializer):
 
 
 class GiftDetailSerializer(GiftSerializer):
+    """A gift with its timeline and parcels, never its recipients' names, phones or
+    addresses: the sender does not learn them. A partner managing the merchant reads the
+    address on the order (`GET /api/v1/orders/{id}/`), to ship."""
+
     timeline = GiftEventSerializer(source="events", many=True)
     shipments = ShipmentSerializer(source="claims", many=True)
 

@@ -1,9 +1,10 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from shop.core.redirects import redirect_to_next
 
 from . import selectors, services
 from .forms import AddToCartForm, QuantityForm
@@ -11,10 +12,7 @@ from .services import CartError
 
 
 def _back(request: HttpRequest, fallback: str = "cart:detail") -> HttpResponse:
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return redirect(target)
-    return redirect(fallback)
+    return redirect_to_next(request, request.POST.get("next"), fallback)
 
 
 def detail(request: HttpRequest) -> HttpResponse:

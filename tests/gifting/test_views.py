@@ -335,8 +335,29 @@ def test_too_many_wrong_links_from_one_client_get_429_with_retry_after(
     assert blocked.status_code == 429
     assert blocked["Retry-After"] == str(settings.GIFT_CLAIM_MISS_WINDOW_SECONDS)
     assert "Too many attempts" in blocked.text
-    # Blocked for real links too, so that guessing right after the limit gains nothing.
-    assert guesser.get(link(fixed_gift)).status_code == 429
+
+
+def test_a_client_blocked_for_wrong_links_is_still_served_a_valid_one(settings, fixed_gift) -> None:
+    settings.GIFT_CLAIM_MISS_LIMIT = 3
+    office = visitor("203.0.113.7")
+    for n in range(4):
+        office.get(f"/g/wrong-token-{n}/")
+    assert office.get("/g/another/").status_code == 429
+    assert office.get(link(fixed_gift)).status_code == 200
+    assert office.post(link(fixed_gift), CLAIM_FORM).status_code == 302
+    fixed_gift.refresh_from_db()
+    assert fixed_gift.status == Gift.Status.ACCEPTED
+
+
+def test_behind_the_balancer_wrong_links_are_counted_per_visitor(settings, fixed_gift) -> None:
+    settings.GIFT_CLAIM_MISS_LIMIT = 3
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    guesser = visitor("10.0.0.2")
+    for n in range(4):
+        guesser.get(f"/g/wrong-token-{n}/", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    assert guesser.get("/g/another/", HTTP_X_FORWARDED_FOR="203.0.113.7").status_code == 429
+    other = visitor("10.0.0.3")
+    assert other.get("/g/another/", HTTP_X_FORWARDED_FOR="198.51.100.20").status_code == 404
 
 
 def test_a_blocked_client_does_not_block_a_recipient_at_another_address(
@@ -648,3 +669,41 @@ def test_the_claim_page_runs_a_small_constant_number_of_queries(client) -> None:
     many = _claim_page_queries(two)
     assert few == many
     assert many <= 3  # the gift (with SKU, product, shop, stock), its variants, its photo
+
+
+# --- One unit per phone ------------------------------------------------------------------
+
+
+def test_one_phone_written_six_ways_claims_one_unit_of_a_group_gift(client) -> None:
+    gift = live_gift(client, quantity=6)
+    spellings = [
+        "13912345678",
+        "１３９１２３４５６７８",  # full width
+        "+86 139 1234 5678",
+        "١٣٩١٢٣٤٥٦٧٨",  # Arabic-Indic
+        "१३९१२३४५६७८",  # Devanagari
+        "139\u30001234－5678",  # ideographic space, full-width dash
+    ]
+    for n, phone in enumerate(spellings):
+        visitor(f"10.0.1.{n}").post(link(gift), {**CLAIM_FORM, "phone": phone})
+    gift.refresh_from_db()
+    assert gift.units_claimed == 1
+    assert list(GiftClaim.objects.filter(gift=gift).values_list("phone", flat=True)) == [
+        "13912345678"
+    ]
+
+
+def test_a_phone_in_another_script_is_refused_with_a_message(fixed_gift) -> None:
+    before = snapshot(fixed_gift)
+    response = visitor().post(link(fixed_gift), {**CLAIM_FORM, "phone": "١٣٩١٢٣٤٥٦٧٨"})
+    assert response.status_code == 200
+    assert error_of(response, "phone") == [
+        "Enter an 11-digit mainland mobile number starting with 13–19, e.g. 13800138000."
+    ]
+    assert_unchanged(fixed_gift, before)
+
+
+def test_a_full_width_phone_is_stored_as_ascii_on_the_claim_and_the_order(fixed_gift) -> None:
+    visitor().post(link(fixed_gift), {**CLAIM_FORM, "phone": "１３９ １２３４ ５６７８"})
+    assert GiftClaim.objects.get(gift=fixed_gift).phone == "13912345678"
+    assert Order.objects.get(payment=fixed_gift.payment).phone == "13912345678"

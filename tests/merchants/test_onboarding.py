@@ -261,6 +261,14 @@ def test_an_invalid_mobile_number_is_refused(client, categories) -> None:
     assert not MerchantApplication.objects.exists()
 
 
+def test_an_email_longer_than_its_column_is_a_form_error(client, categories) -> None:
+    email = "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 63 + "." + "e" * 59 + ".com"
+    response = client.post(APPLY_URL, form_data([categories["flowers"]], email=email))
+    assert response.status_code == 200
+    assert "email" in response.context["form"].errors
+    assert not MerchantApplication.objects.exists()
+
+
 # --- The operator's review ----------------------------------------------------------------
 
 

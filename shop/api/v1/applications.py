@@ -34,7 +34,7 @@ class ApplicationUpload(serializers.Serializer):
     uscc = serializers.CharField(help_text="Unified Social Credit Code, 18 characters.")
     contact_name = serializers.CharField(max_length=50)
     contact_phone = serializers.CharField(help_text="A mainland China mobile number.")
-    email = serializers.EmailField()
+    email = serializers.EmailField(max_length=254)
     categories = serializers.ListField(child=serializers.CharField(), help_text="Category ids.")
     licence = serializers.FileField(help_text="Business licence: an image or PDF, ≤ 10 MB.")
 

@@ -7,6 +7,7 @@ from shop.partners import selectors
 
 from ..base import PartnerView
 from ..fields import MoneyField
+from ..pagination import Cursor
 from ..representations import BalanceEntrySerializer
 
 
@@ -16,6 +17,7 @@ class Balance(PartnerView):
     serializer_class = BalanceEntrySerializer
 
     @extend_schema(
+        parameters=Cursor.parameters(),
         responses=inline_serializer(
             "Balance",
             {
@@ -23,7 +25,7 @@ class Balance(PartnerView):
                 "entries": BalanceEntrySerializer(many=True),
                 "next": serializers.URLField(allow_null=True),
             },
-        )
+        ),
     )
     def get(self, request: Request) -> Response:
         request.user.refresh_from_db(fields=["balance"])

@@ -10,9 +10,11 @@ from shop.discovery import selectors
 
 from ..base import PartnerView
 from ..fields import PublicIdField, parse_id
+from ..pagination import limit_parameter, parse_limit
 from ..problems import Invalid
 
 MAX_LIMIT = 50  # the recompute keeps the top 50 of each chart
+DEFAULT_LIMIT = 10
 
 
 class GiftChartEntrySerializer(serializers.Serializer):
@@ -42,10 +44,7 @@ class RisingBrandSerializer(serializers.Serializer):
 
 
 def _limit(request: Request) -> int:
-    raw = request.query_params.get("limit", "10")
-    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:
-        raise Invalid({"limit": [f"A whole number from 1 to {MAX_LIMIT}."]})
-    return int(raw)
+    return parse_limit(request, default=DEFAULT_LIMIT, maximum=MAX_LIMIT)
 
 
 def _page(serializer: type, name: str) -> object:
@@ -58,7 +57,7 @@ def _page(serializer: type, name: str) -> object:
     )
 
 
-LIMIT = OpenApiParameter("limit", int, description=f"1 to {MAX_LIMIT} (default 10).")
+LIMIT = limit_parameter(default=DEFAULT_LIMIT, maximum=MAX_LIMIT)
 
 
 class GiftChart(PartnerView):

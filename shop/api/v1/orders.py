@@ -22,6 +22,10 @@ class OrderList(PartnerView):
 
     @extend_schema(
         operation_id="orders_list",
+        description=(
+            "Orders of the merchants you manage, newest first, without shipping addresses "
+            "(read one order for its address)."
+        ),
         responses=OrderSerializer(many=True),
         parameters=[OpenApiParameter("status", str, enum=[s.value for s in Order.Status])],
     )
@@ -38,6 +42,15 @@ class OrderList(PartnerView):
 class OrderDetail(PartnerView):
     serializer_class = OrderDetailSerializer
 
+    @extend_schema(
+        description=(
+            "An order of a merchant you manage, with its `shipping_address`: the recipient's "
+            "name, mobile number and address, which you need to ship it. Each read is logged "
+            "for the platform's operators. Only partners managing the order's merchant can "
+            "read it (others get 404); a partner that sent a gift never sees its recipient "
+            "through the gift."
+        )
+    )
     def get(self, request: Request, order_id: str) -> Response:
         order = get_or_404(selectors.orders(request.user), "ord", order_id)
         AddressAccessLog.objects.create(partner=request.user, order=order)

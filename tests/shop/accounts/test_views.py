@@ -52,6 +52,27 @@ def test_signing_up_twice_with_one_email_is_refused(client) -> None:
     assert User.objects.count() == 1
 
 
+# Valid addresses (Django's validator allows up to 320 characters) longer than the column.
+LONG_EMAILS = [
+    "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 58 + ".com",  # 255
+    "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 63 + "." + "e" * 59 + ".com",  # 320
+]
+
+
+@pytest.mark.parametrize("email", LONG_EMAILS, ids=len)
+def test_an_email_longer_than_254_characters_is_a_form_error(client, email: str) -> None:
+    response = client.post(
+        reverse("accounts:signup"),
+        {"email": email, "password1": "gift-shop-2026!", "password2": "gift-shop-2026!"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["email"] == [
+        f"Ensure this value has at most 254 characters (it has {len(email)})."
+    ]
+    assert not User.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("password1", "password2", "message"),
     [("gift-shop-2026!", "different-2026!", "differ"), ("123", "123", "too short")],
@@ -122,13 +143,24 @@ def test_adding_an_address_normalises_the_phone_and_makes_it_default(client) -> 
     assert address.is_default
 
 
+def test_full_width_digits_are_saved_as_ascii(client) -> None:
+    user = UserFactory()
+    client.force_login(user)
+    typed = {**ADDRESS, "phone": "＋８６ １３９ １２３４ ５６７８", "postcode": "３１００００"}
+    assert client.post(reverse("accounts:address_add"), typed).status_code == 302
+    address = Address.objects.get(user=user)
+    assert (address.phone, address.postcode) == ("13912345678", "310000")
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
         ("phone", "12345", "11-digit"),
         ("phone", "", "required"),
+        ("phone", "١٣٩١٢٣٤٥٦٧٨", "11-digit"),
         ("province", "Atlantis", "valid choice"),
         ("postcode", "12", "6 digits"),
+        ("postcode", "३१००००", "6 digits"),
         ("street", "", "required"),
     ],
 )

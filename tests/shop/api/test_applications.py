@@ -97,14 +97,31 @@ def test_a_renamed_executable_as_licence_is_422(provider, categories, name, cont
         ({"categories": []}, "categories"),
         ({"categories": ["cat_999999"]}, "categories"),
         ({"categories": ["flowers"]}, "categories"),
+        ({"contact_phone": "١٣٨٠٠١٣٨٠٠٠"}, "contact_phone"),
+        ({"email": "a" * 64 + "@" + ".".join(["b" * 63] * 3) + "." + "e" * 59 + ".com"}, "email"),
     ],
-    ids=["phone", "email", "shop-name", "no-categories", "unknown-category", "malformed"],
+    ids=[
+        "phone",
+        "email",
+        "shop-name",
+        "no-categories",
+        "unknown-category",
+        "malformed",
+        "arabic-indic-phone",
+        "email-320-characters",
+    ],
 )
 def test_the_web_forms_other_checks_are_422(provider, categories, change, field) -> None:
     form = application_form(categories["flowers"], **change)
     problem = assert_problem(provider["api"].post_multipart(URL, form), 422, "validation")
     assert field in problem["errors"]
     assert not MerchantApplication.objects.exists()
+
+
+def test_a_full_width_contact_phone_is_stored_as_ascii(provider, categories) -> None:
+    form = application_form(categories["flowers"], contact_phone="１３８ ００１３ ８０００")
+    assert provider["api"].post_multipart(URL, form).status_code == 201
+    assert MerchantApplication.objects.get().contact_phone == "13800138000"
 
 
 def test_a_top_level_category_is_refused(provider, categories) -> None:

@@ -289,6 +289,63 @@ def test_lists_are_cursor_pages_followed_to_the_end_without_gaps_or_repeats(bran
     assert set(seen) == sent
 
 
+PAGED = {  # path: the most `limit` may be
+    "/api/v1/gifts/": 200,
+    "/api/v1/orders/": 200,
+    "/api/v1/products/": 200,
+    "/api/v1/balance/": 200,
+    "/api/v1/merchant-applications/": 200,
+    "/api/v1/webhook-endpoints/": 200,
+    "/api/v1/charts/gifts/": 50,
+    "/api/v1/charts/rising-brands/": 50,
+}
+
+
+@pytest.mark.parametrize("path", PAGED)
+@pytest.mark.parametrize("limit", ["0", "-1", "abc", "2.5", "٣", "maximum + 1"])
+def test_a_limit_outside_1_to_the_maximum_is_422(brand, path: str, limit: str) -> None:
+    _, api = brand
+    if limit == "maximum + 1":
+        limit = str(PAGED[path] + 1)
+    problem = assert_problem(api.get(path, limit=limit), 422, "validation")
+    assert problem["errors"] == {"limit": [f"A whole number from 1 to {PAGED[path]}."]}
+
+
+@pytest.mark.parametrize("path", PAGED)
+def test_a_limit_from_1_to_the_maximum_is_accepted(brand, path: str) -> None:
+    _, api = brand
+    assert api.get(path, limit="1").status_code == 200
+    assert api.get(path, limit=str(PAGED[path])).status_code == 200
+
+
+@pytest.mark.parametrize("path", PAGED)
+def test_a_repeated_limit_is_422(brand, path: str) -> None:
+    _, api = brand
+    problem = assert_problem(api.get(path, limit=["5", "500"]), 422, "validation")
+    assert problem["errors"] == {"limit": ["Give this parameter once."]}
+
+
+def test_any_repeated_query_parameter_is_422(brand) -> None:
+    _, api = brand
+    response = api.get("/api/v1/gifts/", status=["accepted", "expired"])
+    problem = assert_problem(response, 422, "validation")
+    assert problem["errors"] == {"status": ["Give this parameter once."]}
+
+
+def test_the_schema_gives_every_limit_its_range(client, db) -> None:
+    limits = {
+        path: parameter["schema"]
+        for path, item in schema(client)["paths"].items()
+        for parameter in item.get("get", {}).get("parameters", [])
+        if parameter["name"] == "limit"
+    }
+    assert set(limits) >= set(PAGED)
+    for path, limit in limits.items():
+        assert limit["type"] == "integer"
+        assert limit["minimum"] == 1, path
+        assert limit["maximum"] == PAGED.get(path, 200), path
+
+
 def test_a_page_is_not_disturbed_by_rows_added_meanwhile(brand) -> None:
     _, api = brand
     sku = SkuFactory(stock=100)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from gifting import services as gifting
 from gifting.models import Gift, GiftClaim
+from merchants.models import AddressAccessLog
 from shop.catalogue.models import Product, StockRecord
 from shop.orders import services as orders
 from shop.partners.models import BalanceEntry
@@ -18,7 +19,7 @@ from shop.payments import services as payments
 from shop.payments.models import Payment, Refund
 from tests.factories import CategoryFactory, ProductFactory, SkuFactory
 from tests.gifts import recipient
-from tests.partners import api_for
+from tests.partners import api_for, managed_merchant
 
 from .conftest import assert_problem, body, send_gift
 
@@ -384,6 +385,25 @@ def test_the_gift_accepted_event_never_carries_the_recipient(brand, sku) -> None
     text = json.dumps(event.data, ensure_ascii=False)
     for secret in SECRETS["default"]:
         assert secret not in text
+
+
+def test_a_partner_that_only_sent_the_gift_cannot_read_its_recipients_order(brand, sku) -> None:
+    data = body(send_gift(brand["api"], sku))
+    order = claim(gift_of(data)).order
+    assert_problem(brand["api"].get(f"/api/v1/orders/ord_{order.pk}/"), 404, "not-found")
+    assert body(brand["api"].get("/api/v1/orders/"))["results"] == []
+    assert not AddressAccessLog.objects.exists()
+
+
+def test_a_partner_managing_the_merchant_reads_the_address_to_ship_and_is_logged(brand) -> None:
+    merchant = managed_merchant(brand["partner"])
+    data = body(send_gift(brand["api"], SkuFactory(product__merchant=merchant, stock=5)))
+    order = claim(gift_of(data)).order
+    shown = body(brand["api"].get(f"/api/v1/orders/ord_{order.pk}/"))["shipping_address"]
+    assert (shown["recipient_name"], shown["phone"]) == ("李小红", "13912345678")
+    assert AddressAccessLog.objects.get(order=order).partner == brand["partner"]
+    for secret in SECRETS["default"]:  # still never on the gift itself
+        assert secret not in brand["api"].get(f"/api/v1/gifts/{data['id']}/").content.decode()
 
 
 # --- Cancelling -------------------------------------------------------------------------

@@ -167,3 +167,12 @@ def test_an_unmanaged_merchants_order_is_404(client, shop) -> None:
     assert ADDRESSES["B"]["street"] not in response.content.decode()
     assert not AddressAccessLog.objects.filter(order=stranger).exists()
     assert oid(stranger) not in listed(shop["api"].get("/api/v1/orders/"))
+
+
+def test_the_schema_says_who_reads_the_recipients_address_and_why(client) -> None:
+    paths = body(client.get("/api/schema/", {"format": "json"}))["paths"]
+    detail = paths["/api/v1/orders/{order_id}/"]["get"]["description"]
+    assert "shipping_address" in detail
+    assert "to ship" in detail
+    assert "logged" in detail
+    assert "without shipping addresses" in paths["/api/v1/orders/"]["get"]["description"]

@@ -58,3 +58,10 @@ def test_media_goes_to_object_storage_when_configured() -> None:
         "giftshop-media",
         "https://oss-cn-hangzhou.aliyuncs.com",
     ]
+
+
+def test_a_malformed_trusted_proxy_stops_the_start() -> None:
+    result = _manage("check", DEBUG="1", TRUSTED_PROXIES="10.0.0.0/8,balancer.internal")
+    assert result.returncode != 0
+    assert "TRUSTED_PROXIES" in result.stderr
+    assert "balancer.internal" in result.stderr
