@@ -4,7 +4,11 @@ SHELL := /bin/bash
 
 PORT ?= 8000
 SITE_URL ?= http://127.0.0.1:$(PORT)
-export PORT SITE_URL
+# Where `make run` keeps its state (SQLite database, file broker, media) and its .env;
+# the system tests (tests/system) point both elsewhere to leave a developer's alone.
+VAR_DIR ?= var
+ENV_FILE ?= .env
+export PORT SITE_URL VAR_DIR ENV_FILE
 UV_VERSION := 0.13.9
 VENV := .venv
 BIN := $(VENV)/bin
@@ -31,15 +35,15 @@ $(VENV)/.synced: $(BIN)/uv pyproject.toml uv.lock
 	$(BIN)/uv sync --frozen --inexact --quiet
 	@touch $@
 
-setup: $(VENV)/.synced .env
+setup: $(VENV)/.synced $(ENV_FILE)
 
 # A local .env with a fresh secret key, made once from the documented example.
-.env:
-	@sed "s/^SECRET_KEY=.*/SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')/" .env.example > .env
-	@echo "Created .env from .env.example"
+$(ENV_FILE):
+	@sed "s/^SECRET_KEY=.*/SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')/" .env.example > $@
+	@echo "Created $@ from .env.example"
 
 run: setup
-	@mkdir -p var
+	@mkdir -p $(VAR_DIR)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py seed_demo
