@@ -262,7 +262,10 @@ def problems(output: str) -> list[str]:
             found[f"{process}: traceback: {_NOISE.sub('…', text)[:300]}"] += 1
             continue
         if _ERROR.search(text) or (process == "system" and " stopped (rc=" in text):
-            found[f"{process}: {_NOISE.sub('…', text)[:300]}"] += 1
+            # An exception's repr may go on past an escaped newline with details that
+            # differ each time (psycopg's "Failing row contains (<new id>, …)").
+            first_line, *rest = text.split("\\n", 1)
+            found[f"{process}: {_NOISE.sub('…', first_line)[:300]}{' …' if rest else ''}"] += 1
     return [f"{line} (×{count})" if count > 1 else line for line, count in found.items()]
 
 

@@ -4,7 +4,7 @@ problem repeated by every sweep is reported once."""
 from .stack import problems
 
 SWEEP_FAILING = """\
-15:43:37 worker.1 | 2026-12-02 15:43:37,766 ERROR [task-194911c1-9d5e-40cd-85a3-44f90b8e4e62] celery.app.trace Task expire[194911c1-9d5e-40cd-85a3-44f90b8e4e62] raised unexpected: IntegrityError('null payment_id')
+15:43:37 worker.1 | 2026-12-02 15:43:37,766 ERROR [task-194911c1-9d5e-40cd-85a3-44f90b8e4e62] celery.app.trace Task expire[194911c1-9d5e-40cd-85a3-44f90b8e4e62] raised unexpected: IntegrityError('null payment_id\\nDETAIL:  Failing row contains (1, gift:1483).')
 15:43:37 worker.1 | Traceback (most recent call last):
 15:43:37 worker.1 |   File "/srv/gifting/services.py", line 354, in gifts_expire_due
 15:43:37 web.1    | [02/Dec/2026 15:43:37] "GET /readyz HTTP/1.1" 200 91
@@ -23,14 +23,18 @@ SWEEP_FAILING = """\
 def test_a_traceback_is_reported_by_its_exception_lines_and_the_error_line_beside_it() -> None:
     assert problems(SWEEP_FAILING) == [
         "worker.1: … ERROR [task-…] celery.app.trace Task expire[…] raised unexpected: "
-        "IntegrityError('null payment_id')",
+        "IntegrityError('null payment_id …",
         'worker.1: traceback: psycopg.errors.NotNullViolation: null value in column "payment_id"',
         'worker.1: traceback: django.db.utils.IntegrityError: null value in column "payment_id"',
     ]
 
 
 def test_a_problem_each_sweep_repeats_is_listed_once_with_its_count() -> None:
-    second_sweep = SWEEP_FAILING.replace("15:43:37", "15:43:40").replace("194911c1", "f91011ba")
+    second_sweep = (
+        SWEEP_FAILING.replace("15:43:37", "15:43:40")
+        .replace("194911c1", "f91011ba")
+        .replace("(1, gift:1483)", "(2, gift:1483)")
+    )
     assert [line.rsplit(" (", 1)[-1] for line in problems(SWEEP_FAILING + second_sweep)] == [
         "×2)",
         "×2)",
