@@ -4,7 +4,11 @@ SHELL := /bin/bash
 
 PORT ?= 8000
 SITE_URL ?= http://127.0.0.1:$(PORT)
-export PORT SITE_URL
+# Where `make run` keeps its state (SQLite database, file broker, media) and its .env;
+# the system tests (tests/system) point both elsewhere to leave a developer's alone.
+VAR_DIR ?= var
+ENV_FILE ?= .env
+export PORT SITE_URL VAR_DIR ENV_FILE
 UV_VERSION := 0.13.9
 VENV := .venv
 BIN := $(VENV)/bin
@@ -14,6 +18,11 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 # The suite always runs on PostgreSQL and a real broker; override to point elsewhere.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/giftshop
 TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
+# The system stage (tests/system) starts the whole stack with `make run`: on PostgreSQL
+# (database <TEST_DATABASE_URL's name>_system, recreated each run) with this Redis database
+# as the broker, which it FLUSHES, so point it at one nothing else uses; then on SQLite.
+# SYSTEM_PORT fixes the stack's port (default: any free one).
+SYSTEM_BROKER_URL ?= redis://127.0.0.1:6379/13
 
 .PHONY: help setup run test bench lint format messages check-deploy clean
 
@@ -31,26 +40,40 @@ $(VENV)/.synced: $(BIN)/uv pyproject.toml uv.lock
 	$(BIN)/uv sync --frozen --inexact --quiet
 	@touch $@
 
-setup: $(VENV)/.synced .env
+setup: $(VENV)/.synced $(ENV_FILE)
 
 # A local .env with a fresh secret key, made once from the documented example.
-.env:
-	@sed "s/^SECRET_KEY=.*/SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')/" .env.example > .env
-	@echo "Created .env from .env.example"
+$(ENV_FILE):
+	@sed "s/^SECRET_KEY=.*/SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')/" .env.example > $@
+	@echo "Created $@ from .env.example"
 
 run: setup
-	@mkdir -p var
+	@mkdir -p $(VAR_DIR)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	$(PY) manage.py seed_demo
 	@echo "Starting web on http://127.0.0.1:$(PORT) with a Celery worker and beat; Ctrl-C stops all."
 	$(BIN)/honcho --no-colour start --port $(PORT) --procfile Procfile
 
+TEST_ENV = DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) SECRET_KEY=test-only-secret \
+	DEBUG=0 SECURE_SSL_REDIRECT=0 CACHE_URL=locmemcache:// WEBHOOK_ALLOW_INSECURE=1 WEBHOOK_RETRY_BASE_SECONDS=1 \
+	SYSTEM_BROKER_URL=$(SYSTEM_BROKER_URL)
+
+# Two stages: the suite, then the system tests against `make run`'s stack (run even when the
+# suite failed, so CI reports both). With PYTEST_ARGS, one pytest run of just what they name
+# (PYTEST_ARGS=tests/system for the system stage alone).
 test: $(VENV)/.synced
 	@if command -v msgfmt >/dev/null; then DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv -v 0; fi
-	DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) SECRET_KEY=test-only-secret \
-		DEBUG=0 SECURE_SSL_REDIRECT=0 CACHE_URL=locmemcache:// WEBHOOK_ALLOW_INSECURE=1 WEBHOOK_RETRY_BASE_SECONDS=1 \
-		$(BIN)/pytest --ignore=tests/perf $(PYTEST_ARGS)
+ifeq ($(strip $(PYTEST_ARGS)),)
+	@status=0; \
+	echo "== Stage 1: the suite"; \
+	$(TEST_ENV) $(BIN)/pytest --ignore=tests/perf --ignore=tests/system || status=$$?; \
+	echo "== Stage 2: the system tests (make run's stack)"; \
+	$(TEST_ENV) $(BIN)/pytest tests/system || status=$$?; \
+	exit $$status
+else
+	$(TEST_ENV) $(BIN)/pytest --ignore=tests/perf $(PYTEST_ARGS)
+endif
 
 # Same servers as `make test`. The bench's test database is test_<name>_perf (see
 # tests/perf/conftest.py), so it never drops a running `make test`'s; its broker and the

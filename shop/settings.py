@@ -2,7 +2,7 @@
 
 One module for every environment: what differs between a laptop and production is
 an environment variable, documented in `.env.example`. A `.env` file beside
-`manage.py` is read if present; real environment variables win over it.
+`manage.py` (or at ENV_FILE) is read if present; real environment variables win over it.
 """
 
 import ipaddress
@@ -14,11 +14,15 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
 
 env = environ.Env()
-if (BASE_DIR / ".env").is_file():
-    env.read_env(BASE_DIR / ".env", overwrite=False)
+# ENV_FILE and VAR_DIR (relative to BASE_DIR unless absolute) move the .env and the local
+# state (SQLite database, file broker, beat schedule, media, static) elsewhere, so a second
+# stack, such as the system tests' `make run`, never touches a developer's own.
+ENV_FILE = BASE_DIR / env.str("ENV_FILE", default=".env")
+if ENV_FILE.is_file():
+    env.read_env(ENV_FILE, overwrite=False)
+VAR_DIR = BASE_DIR / env.str("VAR_DIR", default="var")
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -174,13 +178,15 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     }
 elif CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "celery-broker"
-    for _folder in (_broker_dir, VAR_DIR / "celery-processed"):
+    for _folder in (_broker_dir, VAR_DIR / "celery-processed", VAR_DIR / "celery-control"):
         _folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(VAR_DIR / "celery-processed"),
         "store_processed": False,
+        # Exchange tables; kombu's default is ./control, in whatever directory it runs.
+        "control_folder": str(VAR_DIR / "celery-control"),
     }
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
