@@ -4,6 +4,7 @@ import secrets
 from datetime import timedelta
 from decimal import Decimal
 
+from django.db import transaction
 from django.db.models import F
 from django.test import Client
 from django.utils import timezone
@@ -86,15 +87,16 @@ def gift_history(
     if status is None:
         status = Gift.Status.ACCEPTED if claimed == units else Gift.Status.EXPIRED
     extra = {"sender": sender} if sender is not None else {}
-    gift = GiftFactory(
-        sku=sku, quantity=units, units_claimed=claimed, status=status, paid_at=when, **extra
-    )
-    for n in range(claimed):
-        GiftClaimFactory(
-            gift=gift,
-            claimed_at=when,
-            order__status=Order.Status.REFUNDED if n < refunded else Order.Status.PAID,
+    with transaction.atomic():  # the claims match the units claimed when it commits
+        gift = GiftFactory(
+            sku=sku, quantity=units, units_claimed=claimed, status=status, paid_at=when, **extra
         )
+        for n in range(claimed):
+            GiftClaimFactory(
+                gift=gift,
+                claimed_at=when,
+                order__status=Order.Status.REFUNDED if n < refunded else Order.Status.PAID,
+            )
     return gift
 
 
