@@ -25,6 +25,7 @@ from gifting.models import Gift
 from merchants.models import AddressAccessLog, MerchantApplication, MerchantStaff
 from shop.accounts.models import User
 from shop.catalogue.models import Category, Product, Sku, StockRecord
+from shop.core import jobs
 from shop.orders import services as orders
 from shop.orders.models import Order, RefundRequest
 from shop.partners import events
@@ -823,7 +824,9 @@ def _platform_objects(client: Client, shop_b: Shop) -> dict[str, object]:
         partner=partner, url="https://example.com/hooks", events=["order.paid"]
     )
     (event,) = events.emit([(partner.pk, "order.paid", {"id": "ord_1"})])
+    parked = jobs.failed("gifting.expire", gift.pk, "RefundError: refused", park=True)
     return {
+        "core_jobitem": parked,
         "partners_partner": partner,
         "partners_apikey": ApiKey.objects.get(partner=partner),
         "partners_balanceentry": BalanceEntry.objects.get(partner=partner),
@@ -879,7 +882,7 @@ def test_platform_models_are_unreachable_for_merchant_staff(client, shop_a, shop
                 assert response["Location"] == reverse("admin:index"), (url_name, view)
         post = client.post(reverse(f"admin:{url_name}_change", args=[quote(obj.pk)]), {})
         assert post.status_code in (302, 403), url_name
-    for app in ("payments", "sandbox", "gifting", "accounts", "auth"):
+    for app in ("payments", "sandbox", "gifting", "accounts", "auth", "core"):
         assert client.get(reverse("admin:app_list", args=[app])).status_code == 404, app
     assert Gift.objects.filter(pk=objects["gifting_gift"].pk).exists()
 
