@@ -1,148 +1,81 @@
-"""`manage.py seed_demo`: a browsable demo shop in one command, safe to run again.
+"""Writes for the demo shop: what `manage.py seed_demo` fills the database with.
 
 Everything is looked up before it is created, so a second run adds nothing. Demo product
 number *i* is derived from *i* alone (see `demo_data.product_plan`) and recognised by the
-code of its first SKU, `DEMO-{i:06d}-1`; `--products N` therefore only creates the indices
-below N that are missing, and a larger N extends the catalogue. Products are written with
-`bulk_create`, one transaction per batch, so 10,000 of them take seconds, not minutes.
+code of its first SKU, `DEMO-{i:06d}-1`; asking for N products therefore only creates the
+indices below N that are missing, and a larger N extends the catalogue. Products are
+written with `bulk_create`, one transaction per batch, so 10,000 of them take seconds.
 """
 
-import colorsys
-import io
-import random
-import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
-from PIL import Image, ImageDraw
 
 from gifting import tokens
 from gifting.models import Gift, GiftClaim
-from merchants.models import Merchant
+from merchants.models import Merchant, MerchantStaff
+from merchants.services import staff_group
 from shop.accounts import services as account_services
 from shop.accounts.models import User
-from shop.catalogue import demo_data, services
-from shop.catalogue.demo_data import GiftPlan, ProductPlan
+from shop.catalogue import services as catalogue
 from shop.catalogue.models import Category, Product, ProductImage, Sku, StockRecord
 from shop.core.money import quantize
 from shop.discovery.models import Occasion
 from shop.discovery.services import charts_recompute
 from shop.orders.models import Order, OrderLine
 
-DEFAULT_PRODUCTS = 200
+from . import demo_data, selectors
+from .demo_data import GiftPlan, ProductPlan
+from .images import IMAGE_SIZE, ensure_demo_images, image_name, thumbnail_name
+
 BATCH_SIZE = 2000
 INSERT_BATCH_SIZE = 1000
-IMAGE_SIZE = 900
-IMAGE_DIR = "demo"
-_FIRST_SKU = re.compile(rf"^{re.escape(demo_data.SKU_CODE_PREFIX)}(\d{{6}})-1$")
 
 
-def demo_products() -> QuerySet[Product]:
-    """The products this command created (they, and only they, have `DEMO-` SKU codes)."""
-    return Product.objects.filter(skus__code__startswith=demo_data.SKU_CODE_PREFIX).distinct()
+@dataclass(frozen=True)
+class Seeded:
+    """What one run created, for the command to report."""
+
+    categories: int
+    merchants: int
+    products: int
+    skus: int
+    users: int
+    image_files: int
+    occasions: int
+    gifts: int
+    chart_ms: int
 
 
-def demo_product_indices() -> set[int]:
-    """Indices of the demo products already in the database, read from their first SKU code."""
-    codes = Sku.objects.filter(
-        code__startswith=demo_data.SKU_CODE_PREFIX, code__endswith="-1"
-    ).values_list("code", flat=True)
-    return {int(match[1]) for code in codes if (match := _FIRST_SKU.match(code))}
-
-
-# --- Images ---------------------------------------------------------------------------------
-
-
-def image_name(number: int) -> str:
-    return f"{IMAGE_DIR}/demo-{number:02d}.jpg"
-
-
-def thumbnail_name(number: int) -> str:
-    return f"{IMAGE_DIR}/thumbs/demo-{number:02d}.jpg"
-
-
-def _rgb(hue: float, saturation: float, value: float) -> tuple[int, int, int]:
-    red, green, blue = colorsys.hsv_to_rgb(hue % 1.0, saturation, value)
-    return round(red * 255), round(green * 255), round(blue * 255)
-
-
-def demo_image_bytes(number: int) -> bytes:
-    """A 900×900 JPEG: a two-colour gradient with soft translucent shapes, seeded by `number`.
-
-    Hues walk round the colour wheel so the 30 pictures look different from one another.
-    """
-    rng = random.Random(f"demo-image-{number}")
-    size = IMAGE_SIZE
-    hue = number / demo_data.IMAGE_COUNT
-    light = _rgb(hue, rng.uniform(0.25, 0.45), rng.uniform(0.92, 0.99))
-    deep = _rgb(hue + rng.uniform(0.06, 0.18), rng.uniform(0.55, 0.8), rng.uniform(0.65, 0.85))
-    accent = _rgb(hue + 0.5, rng.uniform(0.4, 0.7), rng.uniform(0.8, 0.95))
-
-    gradient = Image.linear_gradient("L").resize((size, size)).rotate(rng.choice((0, 90, 180, 270)))
-    canvas = Image.composite(
-        Image.new("RGB", (size, size), deep), Image.new("RGB", (size, size), light), gradient
-    ).convert("RGBA")
-
-    def blend(shape: str, box: tuple[int, int, int, int], colour: tuple[int, ...]) -> None:
-        nonlocal canvas
-        layer = Image.new("RGBA", (size, size), (0, 0, 0, 0))
-        draw = ImageDraw.Draw(layer)
-        if shape == "ellipse":
-            draw.ellipse(box, fill=colour)
-        else:
-            draw.rounded_rectangle(box, radius=(box[2] - box[0]) // 5, fill=colour)
-        canvas = Image.alpha_composite(canvas, layer)
-
-    for _ in range(rng.randint(4, 7)):
-        radius = rng.randint(60, 240)
-        x, y = rng.randint(0, size), rng.randint(0, size)
-        colour = (*rng.choice(((255, 255, 255), light, deep, accent)), rng.randint(50, 130))
-        shape = "ellipse" if rng.random() < 0.6 else "rectangle"
-        blend(shape, (x - radius, y - radius, x + radius, y + round(radius * 0.8)), colour)
-    # A pale disc in the middle, where a product photo would put the product.
-    centre = size // 2
-    radius = rng.randint(220, 290)
-    blend(
-        "ellipse",
-        (centre - radius, centre - radius, centre + radius, centre + radius),
-        (255, 255, 255, 150),
+def demo_seed(*, products: int) -> Seeded:
+    """Seed the demo shop with `products` demo products; only what is missing is created."""
+    files = ensure_demo_images()
+    with transaction.atomic():
+        categories, new_categories = seed_categories()
+        merchants, new_merchants = seed_merchants()
+        new_users = seed_users()
+    new_products, new_skus = seed_products(products, categories, merchants)
+    new_users += seed_merchant_staff(merchants)
+    new_occasions = seed_occasions(categories)
+    new_gifts = seed_gift_history(seed_gift_senders(), timezone.now())
+    run = charts_recompute()
+    return Seeded(
+        categories=new_categories,
+        merchants=new_merchants,
+        products=new_products,
+        skus=new_skus,
+        users=new_users,
+        image_files=files,
+        occasions=new_occasions,
+        gifts=new_gifts,
+        chart_ms=run.duration_ms,
     )
-
-    out = io.BytesIO()
-    canvas.convert("RGB").save(out, format="JPEG", quality=85, optimize=True)
-    return out.getvalue()
-
-
-def ensure_demo_images() -> int:
-    """Write the shared demo pictures and their thumbnails, only those missing; return how many.
-
-    Products point at these few files instead of each getting its own copy, which keeps
-    10,000 products to 60 files and seeding free of image encoding.
-    """
-    written = 0
-    for number in range(demo_data.IMAGE_COUNT):
-        name, thumb = image_name(number), thumbnail_name(number)
-        data: bytes | None = None
-        if not default_storage.exists(name):
-            data = demo_image_bytes(number)
-            default_storage.save(name, ContentFile(data))
-            written += 1
-        if not default_storage.exists(thumb):
-            if data is None:
-                with default_storage.open(name, "rb") as existing:
-                    data = existing.read()
-            default_storage.save(thumb, ContentFile(services.thumbnail_for(data)))
-            written += 1
-    return written
 
 
 # --- Categories, merchants, people -----------------------------------------------------------
@@ -232,9 +165,6 @@ def seed_users() -> int:
 
 def seed_merchant_staff(merchants: dict[str, Merchant]) -> int:
     """Each demo merchant may sell in the categories it has products in; one has an owner login."""
-    from merchants.models import MerchantStaff
-    from merchants.services import staff_group
-
     for merchant in merchants.values():
         merchant.categories.add(*Category.objects.filter(products__merchant=merchant).distinct())
     if User.objects.filter(email=demo_data.MERCHANT_EMAIL).exists():
@@ -316,7 +246,7 @@ def create_products(
         batch_size=INSERT_BATCH_SIZE,
     )
     ProductImage.objects.bulk_create(images, batch_size=INSERT_BATCH_SIZE)
-    services.product_search_index_refresh(products=products)
+    catalogue.product_search_index_refresh(products=products)
     return len(products), len(skus)
 
 
@@ -324,7 +254,7 @@ def seed_products(
     total: int, categories: dict[str, Category], merchants: dict[str, Merchant]
 ) -> tuple[int, int]:
     """Create the demo products numbered below `total` that do not exist yet."""
-    existing = demo_product_indices()
+    existing = selectors.demo_product_indices()
     missing = [index for index in range(total) if index not in existing]
     created_products = created_skus = 0
     for start in range(0, len(missing), BATCH_SIZE):
@@ -515,70 +445,3 @@ def seed_gift_history(senders: list[User], now: datetime) -> int:
         Order.objects.bulk_update(orders, ["created_at"], batch_size=500)
         GiftClaim.objects.bulk_update(claims, ["claimed_at"], batch_size=500)
     return len(made)
-
-
-class Command(BaseCommand):
-    help = (
-        "Fill the shop with demo categories, merchants, products and two logins. "
-        "Safe to run again: only what is missing is created."
-    )
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument(
-            "--products",
-            type=int,
-            default=DEFAULT_PRODUCTS,
-            metavar="N",
-            help=(
-                f"Number of demo products the catalogue should have (default {DEFAULT_PRODUCTS}). "
-                "Missing ones are created; existing ones are never changed or deleted."
-            ),
-        )
-
-    def handle(self, *args: Any, **options: Any) -> None:
-        total: int = options["products"]
-        if not 0 <= total < 1_000_000:
-            raise CommandError("--products must be between 0 and 999999.")
-
-        files = ensure_demo_images()
-        with transaction.atomic():
-            categories, new_categories = seed_categories()
-            merchants, new_merchants = seed_merchants()
-            new_users = seed_users()
-        new_products, new_skus = seed_products(total, categories, merchants)
-        new_users += seed_merchant_staff(merchants)
-        new_occasions = seed_occasions(categories)
-        new_gifts = seed_gift_history(seed_gift_senders(), timezone.now())
-        run = charts_recompute()
-
-        demo_count = demo_products().count()
-        self.stdout.write(
-            f"Created {new_categories} categories, {new_merchants} merchants, "
-            f"{new_products} products, {new_skus} SKUs, {new_users} users, "
-            f"{files} image files."
-        )
-        self.stdout.write(
-            f"Created {new_occasions} occasions and {new_gifts} gifts of demo gift history; "
-            f"gift charts recomputed in {run.duration_ms} ms."
-        )
-        if demo_count > total:
-            self.stdout.write(
-                f"The catalogue already has {demo_count} demo products; none were removed."
-            )
-        self.stdout.write(
-            "Catalogue now: "
-            f"{Category.objects.count()} categories, {Merchant.objects.count()} merchants, "
-            f"{Product.objects.count()} products ({demo_count} demo), "
-            f"{Sku.objects.count()} SKUs "
-            f"({StockRecord.objects.filter(quantity=0).count()} sold out)."
-        )
-        self.stdout.write(self.style.SUCCESS("Demo logins (passwords are set on creation only):"))
-        self.stdout.write(f"  shopper   {demo_data.SHOPPER_EMAIL} / {demo_data.SHOPPER_PASSWORD}")
-        self.stdout.write(
-            f"  operator  {demo_data.OPERATOR_EMAIL} / {demo_data.OPERATOR_PASSWORD}"
-            "  (superuser, /admin/)"
-        )
-        self.stdout.write(
-            f"  merchant  {demo_data.MERCHANT_EMAIL} / {demo_data.MERCHANT_PASSWORD}"
-            "  (Mountain Coffee's owner, /admin/)"
-        )

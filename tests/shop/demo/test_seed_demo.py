@@ -9,14 +9,12 @@ from django.core.management import call_command
 
 from merchants.models import Merchant
 from shop.accounts.models import Address, User
-from shop.catalogue import demo_data, selectors
-from shop.catalogue.management.commands.seed_demo import (
-    demo_products,
-    image_name,
-    thumbnail_name,
-)
+from shop.catalogue import selectors
 from shop.catalogue.models import Category, Product, ProductImage, Sku, StockRecord
 from shop.core.regions import PROVINCES
+from shop.demo import demo_data
+from shop.demo.images import image_name, thumbnail_name
+from shop.demo.selectors import demo_products
 
 MODELS = (Category, Merchant, Product, Sku, StockRecord, ProductImage, User, Address)
 
