@@ -3,35 +3,32 @@
 Everything is looked up before it is created, so a second run adds nothing. Demo product
 number *i* is derived from *i* alone (see `demo_data.product_plan`) and recognised by the
 code of its first SKU, `DEMO-{i:06d}-1`; asking for N products therefore only creates the
-indices below N that are missing, and a larger N extends the catalogue. Products are
-written with `bulk_create`, one transaction per batch, so 10,000 of them take seconds.
+indices below N that are missing, and a larger N extends the catalogue.
+
+Catalogue rows (products, SKUs, stock, images) are written with `bulk_create`, one
+transaction per batch, so 10,000 products take seconds: they are rows a merchant could
+have entered, in states the catalogue allows. Everything that moves money or changes
+state (gifts, claims, orders, payments, refunds) is replayed through the services
+instead, see `history`.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
 
-from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
-from django.utils import timezone
 
-from gifting import tokens
-from gifting.models import Gift, GiftClaim
 from merchants.models import Merchant, MerchantStaff
 from merchants.services import staff_group
 from shop.accounts import services as account_services
 from shop.accounts.models import User
 from shop.catalogue import services as catalogue
 from shop.catalogue.models import Category, Product, ProductImage, Sku, StockRecord
-from shop.core.money import quantize
 from shop.discovery.models import Occasion
 from shop.discovery.services import charts_recompute
-from shop.orders.models import Order, OrderLine
 
-from . import demo_data, selectors
-from .demo_data import GiftPlan, ProductPlan
+from . import demo_data, history, selectors
+from .demo_data import ProductPlan
 from .images import IMAGE_SIZE, ensure_demo_images, image_name, thumbnail_name
 
 BATCH_SIZE = 2000
@@ -53,8 +50,12 @@ class Seeded:
     chart_ms: int
 
 
-def demo_seed(*, products: int) -> Seeded:
-    """Seed the demo shop with `products` demo products; only what is missing is created."""
+def demo_seed(*, products: int, gifts: int = demo_data.GIFT_COUNT) -> Seeded:
+    """Seed the demo shop with `products` demo products; only what is missing is created.
+
+    The gift history (the first `gifts` planned gifts) is written once, by the first run
+    with giftable products; raises HistoryError if it cannot be paid (see `history`).
+    """
     files = ensure_demo_images()
     with transaction.atomic():
         categories, new_categories = seed_categories()
@@ -63,7 +64,11 @@ def demo_seed(*, products: int) -> Seeded:
     new_products, new_skus = seed_products(products, categories, merchants)
     new_users += seed_merchant_staff(merchants)
     new_occasions = seed_occasions(categories)
-    new_gifts = seed_gift_history(seed_gift_senders(), timezone.now())
+    new_gifts = history.history_seed(
+        senders=seed_gift_senders(),
+        shopper=User.objects.get(email=demo_data.SHOPPER_EMAIL),
+        gifts=gifts,
+    )
     run = charts_recompute()
     return Seeded(
         categories=new_categories,
@@ -266,7 +271,7 @@ def seed_products(
     return created_products, created_skus
 
 
-# --- Occasions and three weeks of gifts ------------------------------------------------------
+# --- Occasions and the people who send gifts ------------------------------------------------------
 
 
 def seed_occasions(categories: dict[str, Category]) -> int:
@@ -294,154 +299,3 @@ def seed_gift_senders() -> list[User]:
     )
     by_email = User.objects.in_bulk(emails, field_name="email")
     return [by_email[email] for email in emails]
-
-
-def _giftable_skus_by_merchant() -> dict[str, list[Sku]]:
-    """Each demo merchant's giftable demo products (their first SKU), in catalogue order."""
-    skus = (
-        Sku.objects.filter(
-            code__startswith=demo_data.SKU_CODE_PREFIX,
-            code__endswith="-1",
-            is_active=True,
-            price__lte=settings.GIFT_MAX_UNIT_PRICE,
-            product__status=Product.Status.LISTED,
-            product__category__giftable=True,
-            product__category__parent__giftable=True,
-        )
-        .select_related("product__merchant", "product__category")
-        .order_by("code")
-    )
-    by_merchant: dict[str, list[Sku]] = {}
-    for sku in skus:
-        by_merchant.setdefault(sku.product.merchant.slug, []).append(sku)
-    return by_merchant
-
-
-def _order_status(claimed_at: datetime, now: datetime, refunded: bool) -> dict[str, Any]:
-    """Older parcels were delivered, recent ones shipped or still to ship."""
-    age = now - claimed_at
-    fields: dict[str, Any] = {"status": Order.Status.PAID}
-    if age > timedelta(hours=20):
-        fields.update(
-            status=Order.Status.SHIPPED,
-            shipped_at=claimed_at + timedelta(hours=18),
-            carrier="顺丰速运",
-            tracking_number=f"SF{int(claimed_at.timestamp())}",
-        )
-    if age > timedelta(days=3):
-        fields.update(
-            status=Order.Status.COMPLETED, delivered_at=claimed_at + timedelta(days=2, hours=6)
-        )
-    if refunded:
-        fields["status"] = Order.Status.REFUNDED
-    return fields
-
-
-def _demo_gift(plan: GiftPlan, sku: Sku, sender: User, now: datetime) -> Gift:
-    paid_at = now - timedelta(hours=plan.hours_ago)
-    expires_at = paid_at + timedelta(seconds=settings.GIFT_ACCEPT_WINDOW_SECONDS)
-    finished_at = {
-        Gift.Status.ACCEPTED: paid_at + timedelta(hours=max(plan.claim_delays, default=0)),
-        Gift.Status.DECLINED: paid_at + timedelta(hours=2),
-        Gift.Status.CANCELLED: paid_at + timedelta(hours=1),
-        Gift.Status.EXPIRED: expires_at,
-    }.get(plan.status)
-    closed = plan.status in (Gift.Status.DECLINED, Gift.Status.CANCELLED, Gift.Status.EXPIRED)
-    salt = f"{demo_data.GIFT_SALT_PREFIX}{plan.index:06d}".ljust(32, "0")
-    return Gift(
-        sender=sender,
-        sku=sku,
-        quantity=plan.units,
-        units_claimed=plan.claimed,
-        unit_price=sku.price,
-        amount=sku.price * plan.units,
-        message=plan.message,
-        sender_name=sender.name,
-        status=plan.status,
-        token_salt=salt,
-        token_hash=tokens.token_hash(tokens.token_for(salt)),
-        paid_at=paid_at,
-        expires_at=expires_at,
-        finished_at=finished_at,
-        refunded_amount=sku.price * (plan.units - plan.claimed) if closed else 0,
-    )
-
-
-def seed_gift_history(senders: list[User], now: datetime) -> int:
-    """Three weeks of gifts with their claims and orders, the ones still missing.
-
-    Bulk inserts, then one bulk update for the auto-dated columns (claims and orders are
-    back-dated to when they happened).
-    """
-    existing = set(
-        Gift.objects.filter(token_salt__startswith=demo_data.GIFT_SALT_PREFIX).values_list(
-            "token_salt", flat=True
-        )
-    )
-    products = _giftable_skus_by_merchant()
-    plans = [demo_data.gift_plan(index) for index in range(demo_data.GIFT_COUNT)]
-    made: list[tuple[GiftPlan, Gift]] = []
-    for plan in plans:
-        choices = products.get(plan.merchant)
-        gift = choices and _demo_gift(
-            plan, choices[int(plan.pick * len(choices))], senders[plan.sender], now
-        )
-        if gift and gift.token_salt not in existing:
-            made.append((plan, gift))
-    with transaction.atomic():
-        Gift.objects.bulk_create([g for _, g in made], batch_size=INSERT_BATCH_SIZE)
-        orders, lines, claims = [], [], []
-        for plan, gift in made:
-            for n, (delay, refunded) in enumerate(
-                zip(plan.claim_delays, plan.refunded, strict=True)
-            ):
-                claimed_at = gift.paid_at + timedelta(hours=delay)
-                name, province, city, district = demo_data.GIFT_RECIPIENTS[
-                    (plan.index + n) % len(demo_data.GIFT_RECIPIENTS)
-                ]
-                address = {
-                    "recipient_name": name,
-                    "phone": f"139{plan.index:06d}{n:02d}",
-                    "province": province,
-                    "city": city,
-                    "district": district,
-                    "street": f"幸福路 {plan.index % 200 + 1} 号",
-                }
-                rate = gift.sku.product.category.commission_rate
-                order = Order(
-                    number=f"DG{plan.index:06d}{n:02d}",
-                    merchant=gift.sku.product.merchant,
-                    total=gift.unit_price,
-                    refunded_amount=gift.unit_price if refunded else 0,
-                    commission=quantize(gift.unit_price * rate),
-                    paid_at=claimed_at,
-                    **_order_status(claimed_at, now, refunded),
-                    **address,
-                )
-                orders.append(order)
-                lines.append(
-                    OrderLine(
-                        order=order,
-                        sku=gift.sku,
-                        product_title=gift.sku.product.title,
-                        sku_label=gift.sku.label,
-                        unit_price=gift.unit_price,
-                        quantity=1,
-                        commission_rate=rate,
-                    )
-                )
-                claims.append(GiftClaim(gift=gift, sku=gift.sku, order=order, **address))
-        Order.objects.bulk_create(orders, batch_size=INSERT_BATCH_SIZE)
-        OrderLine.objects.bulk_create(lines, batch_size=INSERT_BATCH_SIZE)
-        GiftClaim.objects.bulk_create(claims, batch_size=INSERT_BATCH_SIZE)
-        # auto_now_add stamped "now" on insert; put back when each thing happened.
-        for _, gift in made:
-            gift.created_at = gift.paid_at - timedelta(minutes=3)
-        for order in orders:
-            order.created_at = order.paid_at
-        for claim in claims:
-            claim.claimed_at = claim.order.paid_at
-        Gift.objects.bulk_update([g for _, g in made], ["created_at"], batch_size=500)
-        Order.objects.bulk_update(orders, ["created_at"], batch_size=500)
-        GiftClaim.objects.bulk_update(claims, ["claimed_at"], batch_size=500)
-    return len(made)

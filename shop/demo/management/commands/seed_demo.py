@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from merchants.models import Merchant
 from shop.catalogue.models import Category, Product, Sku, StockRecord
 from shop.demo import demo_data, selectors, services
+from shop.demo.history import HistoryError
 
 DEFAULT_PRODUCTS = 200
 
@@ -28,13 +29,31 @@ class Command(BaseCommand):
                 "Missing ones are created; existing ones are never changed or deleted."
             ),
         )
+        parser.add_argument(
+            "--gifts",
+            type=int,
+            default=demo_data.GIFT_COUNT,
+            metavar="N",
+            help=(
+                f"Gifts in the demo gift history (default {demo_data.GIFT_COUNT}; 0: none). "
+                "The history is written once, by the first run with giftable products."
+            ),
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         total: int = options["products"]
         if not 0 <= total < 1_000_000:
             raise CommandError("--products must be between 0 and 999999.")
+        gifts: int = options["gifts"]
+        if not 0 <= gifts <= demo_data.GIFT_COUNT:
+            raise CommandError(f"--gifts must be between 0 and {demo_data.GIFT_COUNT}.")
 
-        seeded = services.demo_seed(products=total)
+        try:
+            seeded = services.demo_seed(products=total, gifts=gifts)
+        except HistoryError as error:
+            raise CommandError(
+                f"{error} The catalogue was seeded; --gifts 0 skips the history."
+            ) from error
 
         demo_count = selectors.demo_products().count()
         self.stdout.write(
