@@ -7,7 +7,7 @@ the gift; `shop.demo.history` replays it through the shop's services.
 """
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -1414,3 +1414,17 @@ SHOPPER_PURCHASES: tuple[PurchasePlan, ...] = (
     PurchasePlan(30, (("moxiang-books", 0.2, 1),)),
     PurchasePlan(3, (("yayan-beauty", 0.0, 1),)),
 )
+
+# A brand's gift campaign run through the partner API: a prepaid balance, topped up before
+# the history starts, pays for gifts of its own shop (refunds of unclaimed units go back to
+# the balance). Its gifts are planned like the others, on its merchant.
+PARTNER_NAME = "青禾茶 · 节日送礼活动"
+PARTNER_MERCHANT = "qinghe-tea"
+PARTNER_TOP_UP = Decimal("20000.00")
+PARTNER_TOP_UP_DAYS_AGO = 22
+PARTNER_GIFT_COUNT = 12
+
+
+def partner_gift_plan(number: int) -> GiftPlan:
+    """The partner's gift `number`: a gift plan of its own series, on the partner's shop."""
+    return replace(gift_plan(100_000 + number), merchant=PARTNER_MERCHANT, sender=0)

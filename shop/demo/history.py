@@ -4,9 +4,10 @@ Each step of a demo gift's life runs at the moment it happened, the clock set ba
 time-machine and standing still for the step, through the functions the live shop runs:
 `gift_create`, the sandbox provider's charge and its signed notification to the shop,
 `gift_claim`, `gift_decline`, `gift_cancel`, the expiry sweep, refunds executed against
-the sandbox, and the merchant shipping and delivering each order. So every row is one the
-services write, in a state they can reach, and `manage.py reconcile` finds the ledger and
-the provider agreeing.
+the sandbox, and the merchant shipping and delivering each order. Likewise a brand's
+campaign, paid from its partner balance (`partner_gift_send`), and the demo shopper's own
+checkouts. So every row is one the services write, in a state they can reach, and
+`manage.py reconcile` finds the ledger agreeing with the provider and the balances.
 
 Only what happened by now is replayed: a recent gift is still live, due
 GIFT_ACCEPT_WINDOW_SECONDS after its payment like any other. A gift's claims, decline or
@@ -41,6 +42,8 @@ from shop.core import signing
 from shop.core.tasks import publishing_off
 from shop.orders import services as orders
 from shop.orders.models import Order, RefundRequest
+from shop.partners import services as partner_services
+from shop.partners.models import Partner
 from shop.payments import services as payments
 from shop.payments.gateway import get_gateway
 from shop.payments.gateways.sandbox import SandboxGateway
@@ -73,18 +76,24 @@ def _whole_seconds(span: timedelta) -> timedelta:
     return timedelta(seconds=max(1, round(span.total_seconds())))
 
 
-def gift_steps(plan: GiftPlan, *, now: datetime, window: timedelta) -> list[Step]:
+def gift_steps(
+    plan: GiftPlan, *, now: datetime, window: timedelta, paid_on_sending: bool = False
+) -> list[Step]:
     """What happened to demo gift `plan` by `now`, in order, to the second.
 
     Steps after `now` have not happened yet, so a gift planned to be declined or to
-    expire may still be live; a step at the same moment as another keeps its place.
+    expire may still be live; a step at the same moment as another keeps its place. A
+    partner's gift is paid from its balance as it is sent (`paid_on_sending`).
     """
     scale = window / timedelta(days=1)
     age = timedelta(hours=plan.hours_ago)
     if plan.status == Gift.Status.AWAITING_RECIPIENT:
         age *= scale
     paid = (now - age).replace(microsecond=0)
-    steps = [Step(paid - demo_data.PAYMENT_AFTER, "send"), Step(paid, "pay")]
+    if paid_on_sending:
+        steps = [Step(paid, "send")]
+    else:
+        steps = [Step(paid - demo_data.PAYMENT_AFTER, "send"), Step(paid, "pay")]
     for unit, (delay, refunded) in enumerate(zip(plan.claim_delays, plan.refunded, strict=True)):
         claimed = paid + _whole_seconds(timedelta(hours=delay) * scale)
         steps.append(Step(claimed, "claim", unit))
@@ -127,7 +136,8 @@ def giftable_skus_by_merchant() -> dict[str, list[Sku]]:
 
 
 def history_seed(*, senders: Sequence[User], shopper: User, gifts: int) -> int:
-    """Replay the first `gifts` demo gifts and the shopper's orders, once; how many gifts.
+    """Replay the first `gifts` demo gifts, the partner's campaign and the shopper's
+    orders, once; returns how many gifts were made.
 
     Raises HistoryError, before writing anything, when the shop's provider is not the
     sandbox or the sandbox has failure modes switched on.
@@ -149,7 +159,9 @@ def history_seed(*, senders: Sequence[User], shopper: User, gifts: int) -> int:
     made = 0
     with publishing_off(), transaction.atomic():
         for steps, plan in lives:
-            made += _gift_replay(plan, steps, skus[plan.merchant], senders[plan.sender])
+            made += _gift_replay(plan, steps, skus[plan.merchant], sender=senders[plan.sender])
+        if demo_data.PARTNER_MERCHANT in skus:
+            made += _partner_replay(skus[demo_data.PARTNER_MERCHANT], now, window)
         for purchase in demo_data.SHOPPER_PURCHASES:
             _purchase_replay(purchase, shopper, skus, now)
     return made
@@ -179,8 +191,18 @@ def _check_sandbox() -> None:
 # --- One gift's life ---------------------------------------------------------------------
 
 
-def _gift_replay(plan: GiftPlan, steps: list[Step], skus: list[Sku], sender: User) -> bool:
-    """Live through the gift's steps; False if none of the merchant's products had the units."""
+def _gift_replay(
+    plan: GiftPlan,
+    steps: list[Step],
+    skus: list[Sku],
+    *,
+    sender: User | None = None,
+    partner: Partner | None = None,
+) -> bool:
+    """Live through the gift's steps; False if none of the merchant's products had the units.
+
+    The gift is `sender`'s, paid at the provider, or `partner`'s, paid from its balance.
+    """
     gift: Gift | None = None
     parcels: dict[int, Order] = {}
     requests: dict[int, RefundRequest] = {}
@@ -188,7 +210,7 @@ def _gift_replay(plan: GiftPlan, steps: list[Step], skus: list[Sku], sender: Use
         with time_machine.travel(step.at, tick=False):
             match step.action:
                 case "send":
-                    gift = _send(plan, skus, sender)
+                    gift = _send(plan, skus, sender, partner)
                     if gift is None:
                         return False
                 case "pay":
@@ -224,12 +246,26 @@ def _gift_replay(plan: GiftPlan, steps: list[Step], skus: list[Sku], sender: Use
     return True
 
 
-def _send(plan: GiftPlan, skus: list[Sku], sender: User) -> Gift | None:
-    """Create the planned gift (or on the merchant's next product, if that one ran out)
-    and open its payment at the provider, as the send page does."""
+def _send(
+    plan: GiftPlan, skus: list[Sku], sender: User | None, partner: Partner | None
+) -> Gift | None:
+    """Create the planned gift (or on the merchant's next product, if that one ran out).
+
+    A sender's gift then opens its payment at the provider, as the send page does; a
+    partner's is charged to its balance and live at once, as the partner API does.
+    """
     start = int(plan.pick * len(skus))
     for sku in skus[start:] + skus[:start]:
         try:
+            if partner is not None:
+                return partner_services.partner_gift_send(
+                    partner=partner,
+                    sku_id=sku.pk,
+                    quantity=plan.units,
+                    message=plan.message,
+                    sender_name=partner.name[:30],
+                    allow_variant_choice=False,
+                )
             gift = gifting.gift_create(
                 sender=sender,
                 sku_id=sku.pk,
@@ -269,6 +305,29 @@ def _ship(order: Order) -> None:
 
 def _hand_over(order: Order) -> None:
     orders.order_mark_delivered(order=order)
+
+
+# --- The partner's campaign -------------------------------------------------------------
+
+
+def _partner_replay(skus: list[Sku], now: datetime, window: timedelta) -> int:
+    """Top up the partner's balance, then live through its gifts; how many were sent."""
+    partner = partner_services.partner_get_or_create(name=demo_data.PARTNER_NAME)
+    partner_services.merchants_grant(partner=partner, merchants=[skus[0].product.merchant])
+    topped_up = (now - timedelta(days=demo_data.PARTNER_TOP_UP_DAYS_AGO)).replace(microsecond=0)
+    with time_machine.travel(topped_up, tick=False):
+        partner_services.balance_top_up(
+            partner=partner,
+            amount=demo_data.PARTNER_TOP_UP,
+            reference="DEMO-TOP-UP-1",
+            note="演示：活动预充值",
+        )
+    lives = [
+        (gift_steps(plan, now=now, window=window, paid_on_sending=True), plan)
+        for plan in map(demo_data.partner_gift_plan, range(demo_data.PARTNER_GIFT_COUNT))
+    ]
+    lives.sort(key=lambda life: life[0][0].at)
+    return sum(_gift_replay(plan, steps, skus, partner=partner) for steps, plan in lives)
 
 
 # --- The shopper's own orders ------------------------------------------------------------

@@ -24,6 +24,7 @@ from shop.demo import demo_data
 from shop.demo.demo_data import GiftPlan
 from shop.demo.history import gift_steps
 from shop.orders.models import Order, RefundRequest
+from shop.partners.models import BalanceEntry, Partner
 from shop.payments import services as payments
 from shop.payments.models import Payment, PaymentNotification, Refund
 from shop.sandbox.models import SandboxCharge, SandboxNotification
@@ -63,13 +64,15 @@ def _gift_refunds(gift: Gift) -> Decimal:
 
 
 def test_the_history_has_gifts_in_every_state_a_gift_ends_in(demo) -> None:
+    assert Gift.objects.count() == 200 + demo_data.PARTNER_GIFT_COUNT
     statuses = set(Gift.objects.values_list("status", flat=True))
     assert statuses == {S.ACCEPTED, S.DECLINED, S.CANCELLED, S.EXPIRED, S.AWAITING_RECIPIENT}
 
 
 def test_every_paid_gift_has_its_succeeded_payment_and_the_providers_notification(demo) -> None:
-    gifts = Gift.objects.exclude(status=S.PENDING_PAYMENT).select_related("payment")
-    assert gifts.count() == Gift.objects.count() > 150
+    gifts = Gift.objects.filter(partner__isnull=True).select_related("payment")
+    assert gifts.count() > 150
+    assert not gifts.filter(status=S.PENDING_PAYMENT).exists()
     notified = {
         n.payload["data"]["reference"]
         for n in PaymentNotification.objects.filter(event_type="payment.succeeded")
@@ -82,6 +85,25 @@ def test_every_paid_gift_has_its_succeeded_payment_and_the_providers_notificatio
         assert payment.provider_reference == charges[payment.reference]
         assert payment.succeeded_at == gift.paid_at
         assert payment.reference in notified
+
+
+def test_the_partners_gifts_are_charged_to_its_balance(demo) -> None:
+    gifts = Gift.objects.filter(partner__name=demo_data.PARTNER_NAME).select_related("payment")
+    assert gifts.count() == demo_data.PARTNER_GIFT_COUNT
+    for gift in gifts:
+        charge = BalanceEntry.objects.get(idempotency_key=f"charge:{gift.payment.reference}")
+        assert charge.amount == -gift.amount
+        assert gift.payment.status == Payment.Status.SUCCEEDED
+        assert gift.payment.provider_reference == f"B{charge.pk}"
+
+
+def test_the_partners_balance_is_its_top_up_less_charges_plus_refunds(demo) -> None:
+    partner = Partner.objects.get(name=demo_data.PARTNER_NAME)
+    entries = BalanceEntry.objects.filter(partner=partner).order_by("pk")
+    assert entries.filter(kind=BalanceEntry.Kind.REFUND).exists()
+    assert entries.first().amount == demo_data.PARTNER_TOP_UP
+    assert partner.balance == entries.aggregate(total=Sum("amount"))["total"]
+    assert partner.balance == entries.last().balance_after
 
 
 def test_each_gifts_succeeded_refunds_add_up_to_its_refunded_amount(demo) -> None:
@@ -148,7 +170,8 @@ def test_steps_happened_in_order_at_their_back_dated_moments(demo) -> None:
             .order_by("claimed_at")
             .values_list("claimed_at", flat=True)
         )
-        assert gift.created_at == gift.paid_at - demo_data.PAYMENT_AFTER
+        paid_after = timedelta(0) if gift.partner_id else demo_data.PAYMENT_AFTER
+        assert gift.created_at == gift.paid_at - paid_after
         assert all(gift.paid_at < at < gift.expires_at for at in claimed)
         if gift.status == S.ACCEPTED:
             assert gift.finished_at == claimed[-1]
@@ -213,6 +236,12 @@ def _plan(**fields: object) -> GiftPlan:
         "message": "",
     }
     return GiftPlan(**{**defaults, **fields})
+
+
+def test_a_partners_gift_is_paid_as_it_is_sent() -> None:
+    steps = gift_steps(_plan(), now=NOW, window=DAY, paid_on_sending=True)
+    assert [s.action for s in steps] == ["send", "expire"]
+    assert steps[1].at - steps[0].at == DAY
 
 
 def test_an_expired_gift_is_swept_one_window_after_its_payment() -> None:

@@ -35,7 +35,8 @@ class Command(BaseCommand):
             default=demo_data.GIFT_COUNT,
             metavar="N",
             help=(
-                f"Gifts in the demo gift history (default {demo_data.GIFT_COUNT}; 0: none). "
+                f"Gifts the demo senders send in the gift history (default "
+                f"{demo_data.GIFT_COUNT}; 0: no history). "
                 "The history is written once, by the first run with giftable products."
             ),
         )
