@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "shop.partners",
     "shop.api",
     "shop.discovery",
+    "shop.demo",
 ]
 
 MIDDLEWARE = [

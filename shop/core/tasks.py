@@ -6,12 +6,33 @@ the broker is down, the periodic sweep that owns that kind of row picks it up la
 """
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 logger = logging.getLogger(__name__)
+
+_off: ContextVar[bool] = ContextVar("publishing_off", default=False)
+
+
+@contextmanager
+def publishing_off() -> Iterator[None]:
+    """Publish nothing inside the block, for a caller that does the tasks' work itself.
+
+    `seed_demo` replays weeks of history in-process (notifications, refunds); messages
+    published then would only repeat that work, and mail its emails, after the fact.
+    """
+    token = _off.set(True)
+    try:
+        yield
+    finally:
+        _off.reset(token)
 
 
 def publish(task: object, *args: object) -> bool:
     """`task.delay(*args)`, logging instead of raising if the broker cannot be reached."""
+    if _off.get():
+        return False
     try:
         task.delay(*args)  # type: ignore[attr-defined]
     except Exception:

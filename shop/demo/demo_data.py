@@ -1,13 +1,14 @@
-"""The demo catalogue `manage.py seed_demo` writes, and the rule turning an index into a product.
+"""The demo shop `manage.py seed_demo` writes, as plain data and pure functions.
 
-Kept apart from the command as plain data plus one pure function (`product_plan`), so that
-product *i* is the same on every machine and every run: the command can then tell which
-demo products already exist and create only the missing ones, and tests can check the
-data without a database.
+Product *i* (`product_plan`) and gift *i* (`gift_plan`) are the same on every machine and
+every run: seeding can tell which demo products already exist and create only the missing
+ones, and tests can check the plans without a database. A gift plan says what became of
+the gift; `shop.demo.history` replays it through the shop's services.
 """
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from decimal import Decimal
 
 Attributes = dict[str, str]
@@ -1266,7 +1267,9 @@ OCCASIONS: tuple[OccasionSpec, ...] = (
     OccasionSpec("get-well", "探望", "Get well", ("snacks", "tea", "books")),
 )
 
-GIFT_COUNT = 1500
+# Replayed through the services (see shop.demo.history), about 40 ms a gift: 600 keep the
+# charts full and plausible (rising shops, three weeks of trends) and seeding well under a minute.
+GIFT_COUNT = 600
 GIFT_SENDERS = 240
 GIFT_SENDER_EMAIL = "gifter{:03d}@example.com"
 GIFT_SALT_PREFIX = "demogift"
@@ -1380,3 +1383,48 @@ GIFT_RECIPIENTS: tuple[tuple[str, str, str, str], ...] = (
     ("郑雪", "湖北省", "武汉市", "洪山区"),
     ("何川", "江苏省", "南京市", "鼓楼区"),
 )
+
+# When things happen in a gift's life. Claims, declines and cancels are planned in hours of
+# a 24-hour accept window and scaled to the configured one; shipping is the merchant's pace.
+PAYMENT_AFTER = timedelta(minutes=3)
+CANCEL_AFTER_HOURS = 1.0
+DECLINE_AFTER_HOURS = 2.0
+REFUND_REQUESTED_AFTER = timedelta(hours=6)
+REFUND_APPROVED_AFTER = timedelta(hours=8)
+SHIPPED_AFTER = timedelta(hours=18)
+DELIVERED_AFTER = timedelta(days=2, hours=6)
+CARRIER = "顺丰速运"
+REFUND_REASON = "包装破损，商品无法使用"
+REFUND_NOTE = "已核实，同意退款"
+
+
+@dataclass(frozen=True)
+class PurchasePlan:
+    """An ordinary order of the demo shopper: `items` are (merchant, pick, quantity)."""
+
+    hours_ago: float
+    items: tuple[tuple[str, float, int], ...]
+
+
+# The demo shopper's own orders: delivered, one cart across two shops (one payment for
+# both orders), shipped, and one the merchant has yet to ship.
+SHOPPER_PURCHASES: tuple[PurchasePlan, ...] = (
+    PurchasePlan(19 * 24 + 3, (("mountain-coffee", 0.0, 2),)),
+    PurchasePlan(9 * 24 + 5, (("qinghe-tea", 0.1, 1), ("warm-light-home", 0.3, 1))),
+    PurchasePlan(30, (("moxiang-books", 0.2, 1),)),
+    PurchasePlan(3, (("yayan-beauty", 0.0, 1),)),
+)
+
+# A brand's gift campaign run through the partner API: a prepaid balance, topped up before
+# the history starts, pays for gifts of its own shop (refunds of unclaimed units go back to
+# the balance). Its gifts are planned like the others, on its merchant.
+PARTNER_NAME = "青禾茶 · 节日送礼活动"
+PARTNER_MERCHANT = "qinghe-tea"
+PARTNER_TOP_UP = Decimal("20000.00")
+PARTNER_TOP_UP_DAYS_AGO = 22
+PARTNER_GIFT_COUNT = 12
+
+
+def partner_gift_plan(number: int) -> GiftPlan:
+    """The partner's gift `number`: a gift plan of its own series, on the partner's shop."""
+    return replace(gift_plan(100_000 + number), merchant=PARTNER_MERCHANT, sender=0)
