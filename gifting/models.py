@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Round
 from django.utils.translation import gettext_lazy as _
 
 from shop.catalogue.models import Sku
@@ -96,7 +97,9 @@ class Gift(models.Model):
             ),
             # What each state implies (see gifting.state): the database refuses the rest.
             models.CheckConstraint(
-                condition=Q(amount=F("unit_price") * F("quantity")), name="gift_amount_is_units"
+                # Rounded: SQLite multiplies decimals as floats (0.7 * 3 = 2.0999…).
+                condition=Q(amount=Round(F("unit_price") * F("quantity"), 2)),
+                name="gift_amount_is_units",
             ),
             models.CheckConstraint(condition=Q(payment__isnull=False), name="gift_has_payment"),
             models.CheckConstraint(
@@ -124,7 +127,9 @@ class Gift(models.Model):
             # Only the unclaimed units' money goes back (claimed ones refund as orders).
             models.CheckConstraint(
                 condition=Q(
-                    refunded_amount__lte=F("unit_price") * (F("quantity") - F("units_claimed"))
+                    refunded_amount__lte=Round(
+                        F("unit_price") * (F("quantity") - F("units_claimed")), 2
+                    )
                 ),
                 name="gift_refund_only_unclaimed",
             ),

@@ -37,7 +37,7 @@ from django.utils import timezone
 from gifting.models import Gift
 from shop.discovery import selectors, services
 from shop.discovery.models import AlsoGivenEntry, GiftChartEntry, ProductGiftStats, RisingBrandEntry
-from tests.factories import CategoryFactory, MerchantFactory, OccasionFactory
+from tests.factories import CategoryFactory, MerchantFactory, OccasionFactory, PaymentFactory
 
 GIFTS = int(os.environ.get("BENCH_CHART_GIFTS", "1000000"))
 SENDERS = 200_000
@@ -86,25 +86,34 @@ def _load(gifts: int) -> None:
                   (SELECT min(id) FROM accounts_user WHERE email LIKE 'bench%%') AS user0""",
         # Popular products more often (i*i), 70 % accepted, the rest declined, expired,
         # cancelled or still live; paid at a spread of moments over the last 28 days.
+        # Each gift's payment, as the provider confirmed it (the gifts' constraints ask).
+        """INSERT INTO payments_payment (reference, purpose, amount, currency, status, gateway,
+               provider_reference, description, created_at, succeeded_at)
+           SELECT 'PB' || i, 'gift', 99, 'CNY', 'succeeded', 'sandbox', 'ch_b' || i, '',
+                  now(), now()
+           FROM generate_series(1::bigint, %(gifts)s) i""",
         """INSERT INTO gifting_gift (quantity, units_claimed, unit_price, amount, message,
                sender_name, allow_variant_choice, status, token_salt, token_hash, language,
-               created_at, paid_at, expires_at, refunded_amount, sender_id, sku_id)
+               created_at, paid_at, expires_at, finished_at, refunded_amount, sender_id,
+               sku_id, payment_id)
            SELECT 1, CASE WHEN i %% 20 < 14 THEN 1 ELSE 0 END, 99, 99, '', 'B', false,
                   CASE WHEN i %% 20 < 14 THEN 'accepted' WHEN i %% 20 < 16 THEN 'declined'
                        WHEN i %% 20 < 18 THEN 'expired' WHEN i %% 20 = 18 THEN 'cancelled'
                        ELSE 'awaiting_recipient' END,
                   md5('s' || i), md5('h' || i) || md5('x' || i), 'en', t, t, t + interval '1 day',
+                  CASE WHEN i %% 20 < 19 THEN t + interval '3 hours' END,
                   0, ids.user0 + (i * 7919) %% %(senders)s,
-                  ids.sku0 + ((i %% 1000) * (i %% 1000) + i / 1000) %% %(products)s
-           FROM generate_series(1::bigint, %(gifts)s) i, bench_ids ids,
+                  ids.sku0 + ((i %% 1000) * (i %% 1000) + i / 1000) %% %(products)s, pay.id
+           FROM generate_series(1::bigint, %(gifts)s) i
+           JOIN payments_payment pay ON pay.reference = 'PB' || i, bench_ids ids,
                 LATERAL (SELECT now() - make_interval(secs => (i * 104729) %% %(seconds)s)) p(t)""",
         """INSERT INTO orders_order (number, status, language, recipient_name, phone, province,
                city, district, street, postcode, total, refunded_amount, created_at, paid_at,
-               merchant_id, carrier, commission, tracking_number)
+               merchant_id, carrier, commission, tracking_number, payment_id)
            SELECT 'B' || g.id, CASE WHEN g.id %% 33 = 0 THEN 'refunded' ELSE 'paid' END, 'en',
                   '李小红', '13900000000', '浙江省', '杭州市', '西湖区', '文三路 1 号', '', 99,
                   CASE WHEN g.id %% 33 = 0 THEN 99 ELSE 0 END, g.paid_at, g.paid_at,
-                  p.merchant_id, '', 5, ''
+                  p.merchant_id, '', 5, '', g.payment_id
            FROM gifting_gift g JOIN catalogue_sku s ON s.id = g.sku_id
            JOIN catalogue_product p ON p.id = s.product_id
            WHERE g.status = 'accepted'""",
@@ -154,7 +163,9 @@ class Writer(threading.Thread):
     def _write(n: int, gift_id: int, sku_id: int, sender_id: int) -> None:
         now = timezone.now()
         with transaction.atomic():
+            payment = PaymentFactory(amount=99)
             Gift.objects.create(
+                payment=payment,
                 sku_id=sku_id,
                 sender_id=sender_id,
                 quantity=1,
@@ -174,11 +185,11 @@ class Writer(threading.Thread):
                     """INSERT INTO orders_order (number, status, language, recipient_name, phone,
                            province, city, district, street, postcode, total, refunded_amount,
                            created_at, paid_at, merchant_id, carrier, commission,
-                           tracking_number)
+                           tracking_number, payment_id)
                        SELECT 'W' || %s, 'paid', 'en', '李', '13900000000', '浙江省', '杭州市',
-                              '西湖区', '路', '', 99, 0, now(), now(), merchant_id, '', 5, ''
+                              '西湖区', '路', '', 99, 0, now(), now(), merchant_id, '', 5, '', %s
                        FROM orders_order WHERE id = (SELECT min(id) FROM orders_order)""",
-                    [n],
+                    [n, payment.pk],
                 )
 
 

@@ -64,7 +64,7 @@ CLOSED_PORT_URL = "http://127.0.0.1:9"  # the discard port: nothing listens, ref
 def published(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Refund ids the sweep would publish, collected here instead of sent to a broker."""
     ids: list[int] = []
-    monkeypatch.setattr(gifting, "_publish_refunds", ids.extend)
+    monkeypatch.setattr(payments, "refunds_publish", ids.extend)
     return ids
 
 

@@ -28,6 +28,7 @@ def test_readyz_is_200_when_database_cache_and_broker_answer(client) -> None:
         "status": "ok",
         "failed": [],
         "checks": {"database": "ok", "cache": "ok", "broker": "ok"},
+        "parked_job_items": 0,
     }
 
 
