@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from shop.core.i18n import pick_language
 from shop.core.validators import validate_cn_mobile
 
+from .uploads import stored_name
 from .uscc import validate_uscc
 
 
@@ -86,7 +87,8 @@ class MerchantStaff(models.Model):
 
 
 def application_upload_path(instance: "ApplicationDocument", filename: str) -> str:
-    return f"applications/{instance.application_id}/{filename}"
+    """Stored under the extension of the sniffed content type, whatever the name said."""
+    return f"applications/{instance.application_id}/{stored_name(filename, instance.content_type)}"
 
 
 class MerchantApplication(models.Model):

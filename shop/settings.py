@@ -359,6 +359,10 @@ STORAGES = {
 }
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=DEBUG)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Uploads larger than this spill to a temporary file, so memory stays bounded; each file
+# is at most 10 MB (merchants.uploads) and an image at most UPLOAD_MAX_PIXELS pixels (25
+# megapixels: a 6000 × 4000 camera photo), checked from its header before it is decoded.
+UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=25_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10_485_760
 
 # --- Security ----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from merchants.compliance import highlight
 from merchants.selectors import is_operator
 
 from . import services
+from .forms import ProductImageForm
 from .models import Category, Product, ProductImage, Sku, StockRecord
 
 
@@ -57,6 +58,7 @@ class SkuInline(admin.TabularInline):
 
 class ProductImageInline(admin.TabularInline):
     model = ProductImage
+    form = ProductImageForm
     extra = 0
     fields = ["image", "alt", "position"]
 

@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from PIL import Image, ImageOps
 
+from merchants.uploads import sniff_photo, stored_name
 from shop.core import page_cache
 from shop.partners import events
 
@@ -68,9 +69,13 @@ def stock_set(*, sku: Sku, quantity: int) -> None:
 
 
 def _thumbnail_bytes(source: Image.Image) -> bytes:
-    image = ImageOps.exif_transpose(source)
-    image = image.convert("RGB")
+    """A JPEG of at most THUMBNAIL_SIZE. A JPEG is decoded at 1/2 to 1/8 of its size
+    (`draft`) and others shrunk by whole factors first (`thumbnail` reduces before
+    filtering); only the small result is turned upright and converted."""
+    source.draft("RGB", THUMBNAIL_SIZE)
+    image = source if source.mode in ("RGB", "RGBA", "L", "LA") else source.convert("RGB")
     image.thumbnail(THUMBNAIL_SIZE, Image.Resampling.LANCZOS)
+    image = ImageOps.exif_transpose(image).convert("RGB")
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=82, optimize=True, progressive=True)
     return out.getvalue()
@@ -80,16 +85,24 @@ def _thumbnail_bytes(source: Image.Image) -> bytes:
 def product_image_add(
     *, product: Product, upload: UploadedFile, alt: str = "", position: int | None = None
 ) -> ProductImage:
-    """Store a product photo and make its thumbnail now, once."""
+    """Check a product photo by content (before Django reads its size), store it under
+    the extension of what it is, and make its thumbnail now, once."""
+    name = stored_name(PurePath(upload.name).name, sniff_photo(upload))
     if position is None:
         position = product.images.count()
     image = ProductImage(product=product, alt=alt, position=position)
-    image.image.save(PurePath(upload.name).name, upload, save=False)
+    image.image.save(name, upload, save=False)
     return product_image_save(image=image)
 
 
 def product_image_save(*, image: ProductImage) -> ProductImage:
-    """Save an image row, making its thumbnail if the photo is new or changed."""
+    """Save an image row, making its thumbnail if the photo is new or changed. A new
+    upload (the admin's, which its form checked first) is checked by content again
+    (`sniff_photo`) and stored under the extension of what it is."""
+    if image.image and not image.image._committed:  # an upload, not yet stored
+        upload = image.image.file
+        name = stored_name(PurePath(upload.name).name, sniff_photo(upload))
+        image.image.save(name, upload, save=False)
     stem = PurePath(image.image.name).stem
     if not image.thumbnail or PurePath(image.thumbnail.name).stem != stem:
         image.image.open()

@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.conf import settings
+from PIL import Image
 
 
 class CoreConfig(AppConfig):
@@ -16,3 +18,6 @@ class CoreConfig(AppConfig):
         signals.task_prerun.connect(request_id.set_for_task, weak=False)
         signals.task_postrun.connect(request_id.clear, weak=False)
         request_finished.connect(request_id.clear, weak=False)
+        # Pillow refuses to open images over twice this (and warns over it), wherever they
+        # come from; uploads are refused over it with a message (merchants.uploads).
+        Image.MAX_IMAGE_PIXELS = settings.UPLOAD_MAX_PIXELS

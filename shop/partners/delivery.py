@@ -6,10 +6,9 @@ killed mid-send) makes it due again, which is the "at least once". Receivers
 de-duplicate by the event id, which is the same on every attempt.
 """
 
+import http.client
 import json
 import logging
-import urllib.error
-import urllib.request
 from datetime import timedelta
 
 from django.conf import settings
@@ -19,8 +18,8 @@ from django.utils.translation import gettext_noop
 
 from shop.core import jobs, signing
 
+from . import outbound
 from .models import WebhookDelivery
-from .services import WebhookUrlError, webhook_url_check
 
 logger = logging.getLogger(__name__)
 
@@ -63,35 +62,20 @@ def _claim(delivery_id: int) -> bool:
     )
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect could point anywhere (an internal address): treat it as a failure."""
-
-    def redirect_request(self, *args: object, **kwargs: object) -> None:
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirects)
-
-
-def _post(url: str, body: bytes, signature: str) -> tuple[int | None, str, str]:
-    """(status, response text, error) for one HTTP attempt."""
-    request = urllib.request.Request(
-        url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": "GiftShop-Webhooks/1",
-            "X-Signature": signature,
-        },
-    )
+def _post(target: outbound.Target, body: bytes, signature: str) -> tuple[int | None, str, str]:
+    """(status, response text, error) for one HTTP attempt, to the checked addresses only."""
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "GiftShop-Webhooks/1",
+        "X-Signature": signature,
+    }
     try:
-        with _opener.open(request, timeout=TIMEOUT_SECONDS) as response:
-            return response.status, response.read(RESPONSE_KEPT_CHARS).decode(errors="replace"), ""
-    except urllib.error.HTTPError as error:
-        return error.code, error.read(RESPONSE_KEPT_CHARS).decode(errors="replace"), ""
-    except (OSError, ValueError) as error:
+        status, text = outbound.post(
+            target, body, headers, timeout=TIMEOUT_SECONDS, keep_bytes=RESPONSE_KEPT_CHARS
+        )
+    except (OSError, ValueError, http.client.HTTPException) as error:
         return None, "", str(error)[:300]
+    return status, text, ""
 
 
 def deliver(delivery_id: int) -> str | None:
@@ -108,11 +92,11 @@ def deliver(delivery_id: int) -> str | None:
         return _finish(delivery, WebhookDelivery.Status.FAILED, error="Endpoint deleted.")
     body = body_for(delivery)
     try:
-        webhook_url_check(endpoint.url)
-    except WebhookUrlError as error:
+        target = outbound.resolve(endpoint.url, insecure=settings.WEBHOOK_ALLOW_INSECURE)
+    except outbound.WebhookUrlError as error:
         status, text, failure = None, "", str(error)
     else:
-        status, text, failure = _post(endpoint.url, body, signing.sign(body, endpoint.secret))
+        status, text, failure = _post(target, body, signing.sign(body, endpoint.secret))
     if status is not None and 200 <= status < 300:
         return _finish(delivery, WebhookDelivery.Status.SUCCEEDED, status=status, text=text)
     if now - delivery.event.created_at >= GIVE_UP_AFTER:

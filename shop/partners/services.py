@@ -1,12 +1,9 @@
 """Writes for partners: keys, balance top-ups, gifts paid from the balance, webhooks."""
 
-import ipaddress
 import secrets
-import socket
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import transaction
@@ -19,10 +16,11 @@ from merchants.models import Merchant
 from shop.core import jobs
 from shop.payments import services as payments
 
-from . import gateway
+from . import gateway, outbound
 from .balance import Movement, balance_move
 from .events import EVENT_TYPES
 from .models import ApiKey, BalanceEntry, IdempotencyRecord, Partner, WebhookEndpoint
+from .outbound import WebhookUrlError as WebhookUrlError  # raised by webhook_url_check
 from .selectors import key_hash
 
 KEY_PREFIX = "gsk_"
@@ -109,29 +107,15 @@ def partner_gift_send(
     return gift
 
 
-class WebhookUrlError(ValueError):
-    pass
-
-
 def webhook_url_check(url: str) -> None:
     """Public https only (no loopback, private or link-local hosts), unless
-    WEBHOOK_ALLOW_INSECURE is on for development. Checked again before every delivery,
-    since a host name can later resolve elsewhere."""
-    parts = urlsplit(url)
+    WEBHOOK_ALLOW_INSECURE is on for development. Each delivery checks again, on the
+    addresses it then connects to (`outbound.resolve`), since a name can later resolve
+    elsewhere."""
     if settings.WEBHOOK_ALLOW_INSECURE:
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise WebhookUrlError("Use an http(s) URL.")
-        return
-    if parts.scheme != "https" or not parts.hostname:
-        raise WebhookUrlError("Use an https URL.")
-    try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError) as error:
-        raise WebhookUrlError("The host name does not resolve.") from error
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise WebhookUrlError("The host must be on the public internet.")
+        outbound.url_parts(url, insecure=True)
+    else:
+        outbound.resolve(url, insecure=False)
 
 
 def webhook_endpoint_create(*, partner: Partner, url: str, events: list[str]) -> WebhookEndpoint:

