@@ -1,5 +1,6 @@
 """No gift stops the expiry sweep: bad rows are set aside, the rest expire and are refunded."""
 
+from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -9,6 +10,7 @@ from django.urls import reverse
 from gifting import services
 from gifting.models import Gift
 from shop.core.models import JobItem
+from shop.core.tasks import publishing_off
 from shop.payments import services as payments
 from shop.payments.models import Refund
 from shop.sandbox.models import SandboxCharge, SandboxRefund
@@ -17,6 +19,14 @@ from tests.factories import SkuFactory, UserFactory
 from tests.gifts import due_gifts
 
 S = Gift.Status
+
+
+@pytest.fixture
+def no_worker() -> Iterator[None]:
+    """Tests that only sweep publish nothing: the suite's shared worker must not refund
+    their rows while they look, nor while the database is flushed after them."""
+    with publishing_off():
+        yield
 
 
 def _refunded_outside_the_ledger(gift: Gift) -> None:
@@ -75,7 +85,7 @@ def test_among_a_thousand_due_gifts_the_few_bad_ones_never_stop_the_others(
 
 @pytest.mark.django_db(transaction=True)
 def test_a_gift_the_sweep_cannot_expire_is_skipped_until_its_retry_then_parked(
-    settings, django_capture_on_commit_callbacks
+    settings, no_worker
 ) -> None:
     settings.JOB_MAX_ATTEMPTS = 2
     settings.JOB_RETRY_BASE_SECONDS = 0
@@ -93,7 +103,7 @@ def test_a_gift_the_sweep_cannot_expire_is_skipped_until_its_retry_then_parked(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_gift_that_was_set_aside_and_then_expires_is_forgotten(settings) -> None:
+def test_a_gift_that_was_set_aside_and_then_expires_is_forgotten(settings, no_worker) -> None:
     settings.JOB_RETRY_BASE_SECONDS = 0
     (gift,) = due_gifts([SkuFactory(price=Decimal("10.00"), stock=5)], 1)
     _already_refunded_in_the_ledger(gift)
@@ -107,7 +117,9 @@ def test_a_gift_that_was_set_aside_and_then_expires_is_forgotten(settings) -> No
 
 
 @pytest.mark.django_db(transaction=True)
-def test_operators_see_the_set_aside_gift_with_its_error_and_can_retry_it(settings) -> None:
+def test_operators_see_the_set_aside_gift_with_its_error_and_can_retry_it(
+    settings, no_worker
+) -> None:
     settings.JOB_RETRY_BASE_SECONDS = 3600
     (gift,) = due_gifts([SkuFactory(price=Decimal("10.00"), stock=5)], 1)
     _already_refunded_in_the_ledger(gift)
@@ -133,7 +145,7 @@ def test_operators_see_the_set_aside_gift_with_its_error_and_can_retry_it(settin
 
 
 @pytest.mark.django_db
-def test_readyz_counts_the_parked_items(client, settings) -> None:
+def test_readyz_counts_the_parked_items(client, settings, no_worker) -> None:
     settings.JOB_MAX_ATTEMPTS = 1
     (gift,) = due_gifts([SkuFactory(price=Decimal("10.00"), stock=5)], 1)
     _already_refunded_in_the_ledger(gift)
