@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from shop.accounts.models import User
 from shop.catalogue.models import Category
 from shop.core import page_cache
+from shop.core.errors import DomainError
 from shop.partners import events
 
 from .models import ApplicationDocument, Merchant, MerchantApplication, MerchantStaff
@@ -53,8 +54,10 @@ STAFF_PERMISSIONS = {
 }
 
 
-class ApplicationError(Exception):
-    """An application action that cannot happen; the message is for the person."""
+class ApplicationError(DomainError):
+    """An application or shop-staff action that cannot happen; the message is for the person."""
+
+    code = "application-refused"
 
 
 def staff_group() -> Group:
