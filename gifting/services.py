@@ -22,6 +22,7 @@ from django.utils.translation import gettext_noop
 from shop.catalogue import stock
 from shop.catalogue.models import Sku, StockRecord
 from shop.core import jobs
+from shop.core.errors import DomainError
 from shop.core.tasks import publish
 from shop.orders import services as orders
 from shop.partners import events
@@ -36,8 +37,10 @@ S = Gift.Status
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-class GiftError(Exception):
+class GiftError(DomainError):
     """A gift action that cannot happen; the message is for the person who tried."""
+
+    code = "gift-refused"
 
 
 def refund_key(gift_id: int) -> str:

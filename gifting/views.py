@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from shop.catalogue import selectors as catalogue
 from shop.core import throttle
 from shop.core.client import client_address
+from shop.core.pages import errors_as_messages, errors_on_form
 from shop.discovery import selectors as discovery
 from shop.payments import services as payments
 from shop.payments.gateway import GatewayError
@@ -24,7 +25,7 @@ from shop.payments.waiting import payment_wait
 from . import selectors, services
 from .forms import ClaimForm, SendGiftForm
 from .models import Gift
-from .services import GiftError, Recipient
+from .services import Recipient
 
 CLAIMS_SESSION_KEY = "gift_claims"
 logger = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ def send(request: HttpRequest, pk: int) -> HttpResponse:
     form = SendGiftForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+        with errors_on_form(form):
             gift = services.gift_create(
                 sender=request.user,
                 sku_id=data["sku"] if data["sku"] in {s.pk for s in product.skus_on_sale} else 0,
@@ -51,9 +52,6 @@ def send(request: HttpRequest, pk: int) -> HttpResponse:
                 allow_variant_choice=data["allow_variant_choice"],
                 language=get_language(),
             )
-        except GiftError as error:
-            form.add_error(None, str(error))
-        else:
             return _start_payment(request, gift)
     chosen = str(form["sku"].value() or skus[0].pk)
     return render(
@@ -127,24 +125,20 @@ def pay(request: HttpRequest, pk: int) -> HttpResponse:
     gift = selectors.gift_for_sender(user=request.user, pk=pk)
     if gift.status != Gift.Status.PENDING_PAYMENT:
         return redirect("gifting:sent_detail", pk=pk)
-    try:
+    with errors_as_messages(request):
         services.gift_payment_retry(gift=gift)
-    except GiftError as error:
-        messages.error(request, str(error))
-        return redirect("gifting:sent_detail", pk=pk)
-    gift.refresh_from_db()
-    return _start_payment(request, gift)
+        gift.refresh_from_db()
+        return _start_payment(request, gift)
+    return redirect("gifting:sent_detail", pk=pk)
 
 
 @login_required
 @require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     gift = selectors.gift_for_sender(user=request.user, pk=pk)
-    try:
+    with errors_as_messages(request):
         services.gift_cancel(gift=gift)
         messages.success(request, _("The gift was cancelled; the money is on its way back."))
-    except GiftError as error:
-        messages.error(request, str(error))
     return redirect("gifting:sent_detail", pk=pk)
 
 
@@ -176,7 +170,7 @@ def claim(request: HttpRequest, token: str) -> HttpResponse:
         if request.POST.get("action") == "decline":
             return _decline(request, gift, token)
         if form.is_valid():
-            try:
+            with errors_on_form(form):
                 made = services.gift_claim(
                     gift=gift,
                     recipient=Recipient(
@@ -185,9 +179,6 @@ def claim(request: HttpRequest, token: str) -> HttpResponse:
                     sku_id=form.cleaned_data.get("sku"),
                     user=request.user if request.user.is_authenticated else None,
                 )
-            except GiftError as error:
-                form.add_error(None, str(error))
-            else:
                 seen = request.session.get(CLAIMS_SESSION_KEY, {})
                 seen.setdefault(str(gift.pk), []).append(made.pk)
                 request.session[CLAIMS_SESSION_KEY] = seen
@@ -227,7 +218,7 @@ def _wrong_link(request: HttpRequest) -> HttpResponse:
 
 
 def _decline(request: HttpRequest, gift: Gift, token: str) -> HttpResponse:
-    try:
+    with errors_as_messages(request):
         services.gift_decline(
             gift=gift, user=request.user if request.user.is_authenticated else None
         )
@@ -235,8 +226,6 @@ def _decline(request: HttpRequest, gift: Gift, token: str) -> HttpResponse:
             messages.info(request, _("No problem: you did not take one. The others still can."))
         else:
             messages.info(request, _("You declined the gift. The sender gets their money back."))
-    except GiftError as error:
-        messages.error(request, str(error))
     return redirect("gifting:claim", token=token)
 
 

@@ -2,9 +2,10 @@
 
 `MerchantScopedAdmin` scopes everything the admin reads through `get_queryset` (lists,
 search, autocomplete, change views by id, bulk actions, exports), limits foreign-key
-choices to the merchant's own rows, and stamps the merchant on new rows. Platform models
-(ledger, users, categories, applications) stay out of reach through permissions: the
-"merchant staff" group is granted only the models listed in `merchants.services`.
+choices to the merchant's own rows, and stamps the merchant on new rows. Which models are
+merchant-owned, and how they reach their merchant, each model declares (`merchants.tenancy`).
+Platform models (ledger, users, categories, applications) have `OperatorOnlyAdmin`, and
+the "merchant staff" group holds permissions only on merchant-owned models.
 """
 
 from django.contrib import admin
@@ -13,35 +14,17 @@ from django.http import HttpRequest
 
 from .models import Merchant
 from .selectors import is_operator, merchant_for_user, scope_to_merchant
-
-# How each merchant-owned model reaches its merchant.
-SCOPE_PATHS: dict[str, str] = {
-    "merchants.merchant": "pk",
-    "merchants.merchantstaff": "merchant",
-    "catalogue.product": "merchant",
-    "catalogue.sku": "product__merchant",
-    "catalogue.productimage": "product__merchant",
-    "catalogue.stockrecord": "sku__product__merchant",
-    "orders.order": "merchant",
-    "orders.refundrequest": "order__merchant",
-}
-
-
-def scope_path(model: type[Model]) -> str | None:
-    return SCOPE_PATHS.get(model._meta.label_lower)
+from .tenancy import tenancy
 
 
 class MerchantScopedAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        path = scope_path(self.model)
-        assert path is not None, f"{self.model} has no merchant scope path"
-        return scope_to_merchant(super().get_queryset(request), request.user, path)
+        return scope_to_merchant(super().get_queryset(request), request.user)
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
-        path = scope_path(db_field.related_model)
-        if path is not None:
+        if tenancy(db_field.related_model) is not None:
             kwargs["queryset"] = scope_to_merchant(
-                db_field.related_model._default_manager.all(), request.user, path
+                db_field.related_model._default_manager.all(), request.user
             )
         elif db_field.name == "category" and not is_operator(request.user):
             merchant = merchant_for_user(request.user)

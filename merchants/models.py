@@ -6,12 +6,15 @@ from django.utils.translation import gettext_lazy as _
 from shop.core.i18n import pick_language
 from shop.core.validators import validate_cn_mobile
 
+from .tenancy import MerchantOwned
 from .uploads import stored_name
 from .uscc import validate_uscc
 
 
 class Merchant(models.Model):
     """A shop on the platform. Every product, and so every order line, belongs to one merchant."""
+
+    tenancy = MerchantOwned("pk", staff=("view",))
 
     class Status(models.TextChoices):
         ACTIVE = "active", _("Active")
@@ -66,6 +69,8 @@ class Merchant(models.Model):
 
 class MerchantStaff(models.Model):
     """A person who works in one merchant's admin. A user belongs to at most one merchant."""
+
+    tenancy = MerchantOwned("merchant", staff=("view", "add", "delete"))
 
     class Role(models.TextChoices):
         OWNER = "owner", _("Owner")

@@ -3,6 +3,7 @@
 from django.db.models import QuerySet
 
 from .models import Merchant, MerchantStaff
+from .tenancy import owned_by
 
 
 def merchant_for_user(user: object) -> Merchant | None:
@@ -27,8 +28,8 @@ def is_operator(user: object) -> bool:
     return bool(user.is_superuser or user.groups.filter(name=OPERATORS_GROUP).exists())
 
 
-def scope_to_merchant(queryset: QuerySet, user: object, path: str) -> QuerySet:
-    """`queryset` limited to rows of the user's merchant, reached through `path`.
+def scope_to_merchant(queryset: QuerySet, user: object) -> QuerySet:
+    """`queryset` limited to rows of the user's merchant, as its model's tenancy says.
 
     Operators see everything; a merchant's staff see their own shop's rows; anyone else
     sees nothing. Every merchant-facing list, form choice and object lookup goes through
@@ -39,4 +40,4 @@ def scope_to_merchant(queryset: QuerySet, user: object, path: str) -> QuerySet:
     merchant = merchant_for_user(user)
     if merchant is None:
         return queryset.none()
-    return queryset.filter(**{path: merchant.pk if path == "pk" else merchant})
+    return queryset.filter(owned_by(queryset.model, [merchant.pk]))

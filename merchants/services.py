@@ -18,52 +18,32 @@ from django.utils.translation import gettext as _
 from shop.accounts.models import User
 from shop.catalogue.models import Category
 from shop.core import page_cache
+from shop.core.errors import DomainError
 from shop.partners import events
 
 from .models import ApplicationDocument, Merchant, MerchantApplication, MerchantStaff
 from .selectors import is_operator
+from .tenancy import staff_permissions
 from .uploads import sniff_document
 from .uscc import normalize_uscc
 
 STAFF_GROUP = "merchant staff"
-# What merchant staff may do in the admin; every queryset is scoped to their merchant.
-STAFF_PERMISSIONS = {
-    "catalogue": [
-        "view_product",
-        "add_product",
-        "change_product",
-        "view_sku",
-        "add_sku",
-        "change_sku",
-        "delete_sku",
-        "view_productimage",
-        "add_productimage",
-        "change_productimage",
-        "delete_productimage",
-        "view_stockrecord",
-        "change_stockrecord",
-    ],
-    "orders": ["view_order", "change_order", "view_refundrequest", "change_refundrequest"],
-    "merchants": [
-        "view_merchant",
-        "view_merchantstaff",
-        "add_merchantstaff",
-        "delete_merchantstaff",
-    ],
-}
 
 
-class ApplicationError(Exception):
-    """An application action that cannot happen; the message is for the person."""
+class ApplicationError(DomainError):
+    """An application or shop-staff action that cannot happen; the message is for the person."""
+
+    code = "application-refused"
 
 
 def staff_group() -> Group:
-    """The "merchant staff" group with exactly the permissions above (kept in sync)."""
+    """The "merchant staff" group with exactly the permissions the merchant-owned models
+    grant their staff (`tenancy.staff`; kept in sync). Every queryset they reach is scoped
+    to their merchant."""
     group = Group.objects.get_or_create(name=STAFF_GROUP)[0]
     wanted = [
         Permission.objects.get(content_type__app_label=app, codename=codename)
-        for app, codenames in STAFF_PERMISSIONS.items()
-        for codename in codenames
+        for app, codename in staff_permissions()
     ]
     group.permissions.set(wanted)
     return group

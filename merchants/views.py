@@ -1,12 +1,13 @@
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core import signing
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+
+from shop.core.pages import errors_on_form
 
 from . import dashboard as figures
 from . import services
@@ -44,18 +45,13 @@ def apply(request: HttpRequest) -> HttpResponse:
     """The public "Open a shop" form."""
     form = ApplicationForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with errors_on_form(form):
             application = services.application_submit(
                 data=form.cleaned_data,
                 categories=list(form.cleaned_data["categories"]),
                 licence=form.cleaned_data["licence"],
                 qualifications=form.qualifications(),
             )
-        except (ValidationError, services.ApplicationError) as error:
-            form.add_error(
-                None, error.messages if isinstance(error, ValidationError) else str(error)
-            )
-        else:
             messages.success(
                 request,
                 _("Thank you! Your application is waiting for review. Keep this page's link."),
@@ -89,7 +85,7 @@ def application_status(request: HttpRequest, key: str) -> HttpResponse:
             on_file=on_file,
         )
         if request.method == "POST" and form.is_valid():
-            try:
+            with errors_on_form(form):
                 services.application_submit(
                     application=application,
                     data=form.cleaned_data,
@@ -97,11 +93,6 @@ def application_status(request: HttpRequest, key: str) -> HttpResponse:
                     licence=form.cleaned_data.get("licence"),
                     qualifications=form.qualifications(),
                 )
-            except (ValidationError, services.ApplicationError) as error:
-                form.add_error(
-                    None, error.messages if isinstance(error, ValidationError) else str(error)
-                )
-            else:
                 messages.success(request, _("Resubmitted; it is waiting for review again."))
                 return redirect(request.path)
     return render(request, "merchants/status.html", {"application": application, "form": form})

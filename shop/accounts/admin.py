@@ -1,7 +1,11 @@
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin as BaseTOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from merchants.admin_scoping import OperatorOnlyAdmin
 
@@ -44,3 +48,20 @@ class UserAdmin(OperatorOnlyAdmin, BaseUserAdmin):
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
     inlines = [AddressInline]
+
+
+# Groups and second-factor devices come registered by their apps (listed before this one
+# in INSTALLED_APPS, so their admin modules are already loaded): platform models, like
+# every model without a merchant tenancy.
+admin.site.unregister(Group)
+admin.site.unregister(TOTPDevice)
+
+
+@admin.register(Group)
+class GroupAdmin(OperatorOnlyAdmin, BaseGroupAdmin):
+    pass
+
+
+@admin.register(TOTPDevice)
+class TOTPDeviceAdmin(OperatorOnlyAdmin, BaseTOTPDeviceAdmin):
+    pass

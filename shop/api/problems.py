@@ -5,8 +5,12 @@ a fixed `title`, and a `detail` for this occurrence; validation problems add `er
 field name → messages. Statuses follow the contract: 401 without a valid key, 404 for
 what is not the partner's, 409 for a state conflict, 422 for invalid input, 429 with
 `Retry-After` when the key's rate is exceeded.
+
+A service's `DomainError` is mapped here, once, by its status; the problem adds the
+error's stable `code`, and each type's description lists the codes reported under it.
 """
 
+import inspect
 import logging
 
 from django.conf import settings
@@ -16,6 +20,8 @@ from django.http import Http404, HttpRequest, JsonResponse
 from django.urls import reverse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+
+from shop.core.errors import DomainError, domain_error_classes
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +68,13 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
     "server-error": (500, "Internal server error", "Something failed on our side."),
 }
 
+# DomainError.status → the problem type a domain error is reported as.
+DOMAIN_TYPES = {
+    402: "insufficient-balance",
+    409: "conflict",
+    422: "validation",
+}
+
 
 def type_uri(slug: str) -> str:
     return settings.SITE_URL + reverse("api-problem", args=[slug])
@@ -76,16 +89,6 @@ def problem(
     if errors is not None:
         body["errors"] = errors
     return body
-
-
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_detail = PROBLEMS["conflict"][2]
-
-
-class InsufficientFunds(exceptions.APIException):
-    status_code = status.HTTP_402_PAYMENT_REQUIRED
-    default_detail = PROBLEMS["insufficient-balance"][2]
 
 
 class Invalid(exceptions.APIException):
@@ -110,12 +113,10 @@ _SLUGS = [
     (exceptions.ParseError, "invalid-request"),
     (exceptions.NotAuthenticated, "unauthorized"),
     (exceptions.AuthenticationFailed, "unauthorized"),
-    (InsufficientFunds, "insufficient-balance"),
     (exceptions.PermissionDenied, "forbidden"),
     (exceptions.NotFound, "not-found"),
     (exceptions.MethodNotAllowed, "method-not-allowed"),
     (exceptions.NotAcceptable, "not-acceptable"),
-    (Conflict, "conflict"),
     (exceptions.UnsupportedMediaType, "unsupported-media-type"),
     (exceptions.Throttled, "rate-limited"),
 ]
@@ -139,8 +140,21 @@ def _field_errors(detail: object) -> dict:
     return errors
 
 
+def domain_problem(error: DomainError) -> Response:
+    """A service's refusal: its status and type; input at fault is named under `errors`."""
+    slug = DOMAIN_TYPES[error.status]
+    if slug == "validation":
+        body = problem(slug, errors={error.field or "non_field_errors": [str(error)]})
+    else:
+        body = problem(slug, str(error))
+    body["code"] = error.code
+    return Response(body, status=error.status, content_type=CONTENT_TYPE)
+
+
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     """DRF's exception handler, answering every error as problem details."""
+    if isinstance(exc, DomainError):
+        return domain_problem(exc)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -185,6 +199,17 @@ def describe(request: HttpRequest, slug: str) -> JsonResponse:
     if slug not in PROBLEMS:
         return not_found(request)
     code, title, description = PROBLEMS[slug]
-    return JsonResponse(
-        {"type": type_uri(slug), "title": title, "status": code, "description": description}
-    )
+    body = {"type": type_uri(slug), "title": title, "status": code, "description": description}
+    codes = {
+        cls.code: _summary(cls)
+        for cls in domain_error_classes()
+        if DOMAIN_TYPES.get(cls.status) == slug
+    }
+    if codes:
+        body["codes"] = codes
+    return JsonResponse(body)
+
+
+def _summary(cls: type) -> str:
+    """The first paragraph of the error's docstring, on one line."""
+    return " ".join((inspect.getdoc(cls) or "").split("\n\n")[0].split())

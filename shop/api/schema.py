@@ -11,6 +11,13 @@ PROBLEM_SCHEMA = {
         "title": {"type": "string"},
         "status": {"type": "integer"},
         "detail": {"type": "string"},
+        "code": {
+            "type": "string",
+            "description": (
+                "For a refusal by the shop's rules: a stable code, listed (with what it "
+                "means) at the `type` URI."
+            ),
+        },
         "errors": {
             "type": "object",
             "description": "For 422: field name → messages.",

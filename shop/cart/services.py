@@ -8,13 +8,16 @@ from django.utils.translation import gettext as _
 
 from shop.catalogue.models import Sku
 from shop.catalogue.selectors import product_visible
+from shop.core.errors import DomainError
 
 from .models import Cart, CartLine
 from .selectors import SESSION_KEY, cart_for_request
 
 
-class CartError(Exception):
+class CartError(DomainError):
     """A cart change that cannot be made; the message is for the shopper."""
+
+    code = "cart-refused"
 
 
 def cart_get_or_create(request: HttpRequest) -> Cart:

@@ -4,11 +4,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from shop.core.pages import errors_as_messages
 from shop.core.redirects import redirect_to_next
 
 from . import selectors, services
 from .forms import AddToCartForm, QuantityForm
-from .services import CartError
 
 
 def _back(request: HttpRequest, fallback: str = "cart:detail") -> HttpResponse:
@@ -28,20 +28,18 @@ def add(request: HttpRequest) -> HttpResponse:
         for errors in form.errors.values():
             messages.error(request, errors[0])
         return _back(request)
-    try:
+    with errors_as_messages(request):
         services.cart_add(
             cart=services.cart_get_or_create(request),
             sku_id=form.cleaned_data["sku"],
             quantity=form.cleaned_data["quantity"],
         )
-    except CartError as error:
-        messages.error(request, str(error))
-        return _back(request)
-    messages.success(request, _("Added to your cart."), extra_tags="cart")
-    response = _back(request)
-    if response.url == request.POST.get("next"):
-        response["Location"] += f"?sku={form.cleaned_data['sku']}"
-    return response
+        messages.success(request, _("Added to your cart."), extra_tags="cart")
+        response = _back(request)
+        if response.url == request.POST.get("next"):
+            response["Location"] += f"?sku={form.cleaned_data['sku']}"
+        return response
+    return _back(request)
 
 
 @require_POST
@@ -51,15 +49,13 @@ def update(request: HttpRequest, line_id: int) -> HttpResponse:
     if cart is None or not form.is_valid():
         messages.error(request, _("Enter a quantity of 0 or more."))
         return redirect("cart:detail")
-    try:
+    with errors_as_messages(request):
         if form.cleaned_data["quantity"] == 0:
             services.cart_line_remove(cart=cart, line_id=line_id)
         else:
             services.cart_line_set_quantity(
                 cart=cart, line_id=line_id, quantity=form.cleaned_data["quantity"]
             )
-    except CartError as error:
-        messages.error(request, str(error))
     return redirect("cart:detail")
 
 

@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from merchants.models import Merchant
+from merchants.tenancy import MerchantOwned
 from shop.core.i18n import pick_language
 
 MAX_COMMISSION_RATE = Decimal("0.15")
@@ -75,6 +76,8 @@ class Category(models.Model):
 
 
 class Product(models.Model):
+    tenancy = MerchantOwned("merchant", staff=("view", "add", "change"))
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         PENDING_REVIEW = "pending_review", _("Pending review")
@@ -130,6 +133,8 @@ def product_image_path(instance: "ProductImage", filename: str) -> str:
 class ProductImage(models.Model):
     """A product photo and its thumbnail, made once at upload (never per request)."""
 
+    tenancy = MerchantOwned("product__merchant", staff=("view", "add", "change", "delete"))
+
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
     image = models.ImageField(
         _("image"), upload_to=product_image_path, width_field="width", height_field="height"
@@ -151,6 +156,8 @@ class ProductImage(models.Model):
 
 class Sku(models.Model):
     """One buyable variant of a product (colour, size…) with its own exact CNY price."""
+
+    tenancy = MerchantOwned("product__merchant", staff=("view", "add", "change", "delete"))
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="skus")
     code = models.CharField(_("SKU code"), max_length=64)
@@ -186,6 +193,8 @@ class StockRecord(models.Model):
     the hot, frequently-written counter does not lock or invalidate the catalogue row.
     Writes are conditional updates; the check constraint is the last line of defence.
     """
+
+    tenancy = MerchantOwned("sku__product__merchant", staff=("view", "change"))
 
     sku = models.OneToOneField(Sku, on_delete=models.CASCADE, related_name="stock")
     quantity = models.IntegerField(_("in stock"), default=0)

@@ -11,6 +11,7 @@ from PIL import Image, ImageOps
 
 from merchants.uploads import sniff_photo, stored_name
 from shop.core import page_cache
+from shop.core.errors import DomainError
 from shop.partners import events
 
 from . import search
@@ -61,10 +62,18 @@ def sku_save(*, sku: Sku, stock: int | None = None) -> Sku:
     return sku
 
 
+class NegativeStock(DomainError, ValueError):
+    """A stock level below zero. Still a ValueError, as the check it replaces raised."""
+
+    code = "negative-stock"
+    status = 422
+    field = "stock"
+
+
 def stock_set(*, sku: Sku, quantity: int) -> None:
     """Set the absolute stock level (a merchant's count); negative levels are refused."""
     if quantity < 0:
-        raise ValueError("Stock cannot be negative.")
+        raise NegativeStock("Stock cannot be negative.")
     StockRecord.objects.update_or_create(sku=sku, defaults={"quantity": quantity})
 
 
@@ -119,8 +128,10 @@ def thumbnail_for(data: bytes) -> bytes:
         return _thumbnail_bytes(source)
 
 
-class ReviewError(Exception):
+class ReviewError(DomainError):
     """A review step that does not apply to the product's current status."""
+
+    code = "review-refused"
 
 
 def product_compliance_findings(product: Product) -> list:

@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from merchants.models import Merchant
+from merchants.tenancy import MerchantOwned
 from shop.catalogue.models import Sku
 from shop.core.models import DeliveryAddress
 from shop.payments.models import Payment
@@ -16,6 +17,8 @@ UNPAID = ["pending_payment", "cancelled"]
 
 class Order(DeliveryAddress):
     """One merchant's part of a purchase. Its status changes only in `orders.state`."""
+
+    tenancy = MerchantOwned("merchant", staff=("view", "change"))
 
     class Status(models.TextChoices):
         PENDING_PAYMENT = "pending_payment", _("Awaiting payment")
@@ -183,6 +186,8 @@ class OrderEvent(models.Model):
 
 class RefundRequest(models.Model):
     """A shopper asking for money back after payment; the merchant decides."""
+
+    tenancy = MerchantOwned("order__merchant", staff=("view", "change"))
 
     class Status(models.TextChoices):
         REQUESTED = "requested", _("Waiting for the merchant")

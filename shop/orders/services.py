@@ -25,6 +25,7 @@ from shop.cart.models import Cart, CartLine
 from shop.cart.selectors import PricedLine, cart_lines_priced
 from shop.catalogue import stock
 from shop.core import jobs
+from shop.core.errors import DomainError
 from shop.core.money import quantize
 from shop.core.tasks import publish
 from shop.partners import events
@@ -40,12 +41,16 @@ logger = logging.getLogger(__name__)
 ADDRESS_FIELDS = ("recipient_name", "phone", "province", "city", "district", "street", "postcode")
 
 
-class CheckoutError(Exception):
+class CheckoutError(DomainError):
     """Checkout cannot go ahead; the message is for the shopper. Nothing was written."""
 
+    code = "checkout-refused"
 
-class OrderError(Exception):
+
+class OrderError(DomainError):
     """An order action that is not possible now; the message is for the shopper."""
+
+    code = "order-refused"
 
 
 def cart_fingerprint(lines: list[PricedLine]) -> str:

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from shop.accounts import selectors as accounts
 from shop.accounts import services as address_book
 from shop.cart.selectors import cart_for_request, cart_lines_priced
+from shop.core.pages import errors_as_messages
 from shop.payments import services as payments
 from shop.payments.gateway import GatewayError
 from shop.payments.models import Payment
@@ -17,7 +18,6 @@ from shop.payments.waiting import payment_wait
 
 from . import selectors, services
 from .forms import CheckoutForm, NewAddressForm, RefundRequestForm
-from .services import CheckoutError, OrderError
 from .state import REFUNDABLE
 
 
@@ -47,7 +47,7 @@ def checkout(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         address = _chosen_address(request, form.cleaned_data["address"], new_address, addresses)
         if address is not None:
-            try:
+            with errors_as_messages(request):
                 payment = services.checkout_place_orders(
                     user=request.user,
                     cart=cart,
@@ -55,10 +55,8 @@ def checkout(request: HttpRequest) -> HttpResponse:
                     fingerprint=form.cleaned_data["fingerprint"],
                     language=get_language(),
                 )
-            except CheckoutError as error:
-                messages.error(request, str(error))
-                return redirect("orders:checkout")
-            return _start_payment(request, payment)
+                return _start_payment(request, payment)
+            return redirect("orders:checkout")
     groups = services.group_by_merchant(lines)
     chosen = request.POST.get("address") or next(
         (str(a.pk) for a in addresses if a.is_default), "new"
@@ -112,14 +110,12 @@ def payment_retry(request: HttpRequest, reference: str) -> HttpResponse:
     orders = selectors.orders_for_payment(user=request.user, reference=reference)
     if not orders:
         raise Http404("No such payment")
-    try:
+    with errors_as_messages(request):
         retry = services.orders_payment_retry(payment=orders[0].payment)
-    except OrderError as error:
-        messages.error(request, str(error))
-        return redirect("orders:list")
-    if retry.status != Payment.Status.PENDING:
-        return redirect("orders:payment", reference=retry.reference)
-    return _start_payment(request, retry)
+        if retry.status != Payment.Status.PENDING:
+            return redirect("orders:payment", reference=retry.reference)
+        return _start_payment(request, retry)
+    return redirect("orders:list")
 
 
 @login_required
@@ -143,11 +139,9 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def order_cancel(request: HttpRequest, number: str) -> HttpResponse:
     order = selectors.order_get(user=request.user, number=number)
-    try:
+    with errors_as_messages(request):
         services.order_cancel(order=order, note=gettext_noop("Cancelled by the shopper"))
         messages.success(request, _("Your order was cancelled."))
-    except OrderError as error:
-        messages.error(request, str(error))
     return redirect("orders:detail", number=number)
 
 
@@ -160,11 +154,9 @@ def refund_request(request: HttpRequest, number: str) -> HttpResponse:
         for errors in form.errors.values():
             messages.error(request, errors[0])
         return redirect("orders:detail", number=number)
-    try:
+    with errors_as_messages(request):
         services.refund_request_create(
             order=order, amount=form.cleaned_data["amount"], reason=form.cleaned_data["reason"]
         )
         messages.success(request, _("Your refund request was sent to the shop."))
-    except OrderError as error:
-        messages.error(request, str(error))
     return redirect("orders:detail", number=number)

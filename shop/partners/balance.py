@@ -13,14 +13,34 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F
 
+from shop.core.errors import DomainError
+from shop.core.money import quantize
+
 from .models import BalanceEntry, Partner
 
 
-class InsufficientBalance(Exception):
+class InsufficientBalance(DomainError):
+    """The prepaid balance does not cover a charge; nothing was charged."""
+
+    code = "insufficient-balance"
+    status = 402
+
     def __init__(self, available: Decimal, needed: Decimal) -> None:
-        super().__init__(f"Balance {available} is short of {needed}.")
+        super().__init__(
+            f"The charge is {quantize(needed)} CNY; the balance is {quantize(available)} CNY."
+        )
         self.available = available
         self.needed = needed
+
+
+class InvalidAmount(DomainError, ValueError):
+    """A balance movement of an amount the ledger does not take (zero, or a negative top-up).
+
+    Still a ValueError, as the checks it replaces raised."""
+
+    code = "invalid-amount"
+    status = 422
+    field = "amount"
 
 
 @dataclass(frozen=True)
@@ -40,7 +60,7 @@ def balance_move(
 ) -> Movement:
     """Credit (positive) or debit (negative) the balance once for `idempotency_key`."""
     if amount == 0:
-        raise ValueError("A balance movement cannot be zero.")
+        raise InvalidAmount("A balance movement cannot be zero.")
     with transaction.atomic():
         partners = Partner.objects.filter(pk=partner_id)
         if amount < 0:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv6Address, ip_address, ip_network
 from urllib.parse import SplitResult, urlsplit
 
+from shop.core.errors import DomainError
+
 # IPv4 blocks a webhook never goes to (IANA special-purpose registry, multicast, reserved).
 REFUSED_IPV4 = tuple(
     ip_network(block)
@@ -56,8 +58,12 @@ REFUSED_IPV6 = tuple(
 NAT64_WELL_KNOWN = ip_network("64:ff9b::/96")  # the last 32 bits are the IPv4 address
 
 
-class WebhookUrlError(ValueError):
+class WebhookUrlError(DomainError, ValueError):
     """A webhook URL that may not be called; the message is for the partner."""
+
+    code = "webhook-url-refused"
+    status = 422
+    field = "url"
 
 
 def embedded_ipv4(address: IPv6Address) -> IPv4Address | None:

@@ -1,5 +1,6 @@
 """Reads for partners. Every query is scoped to one partner: what it created, or what
-belongs to the merchants it manages. Anything else is simply not found."""
+belongs to the merchants it manages (through each model's declared tenancy, as the admin
+scopes merchant staff). Anything else is simply not found."""
 
 import hashlib
 
@@ -10,6 +11,7 @@ from django.utils import timezone
 from gifting.models import Gift, GiftEvent
 from gifting.selectors import with_public_status
 from merchants.models import MerchantApplication
+from merchants.tenancy import owned_by
 from shop.catalogue.models import Product, Sku
 from shop.catalogue.selectors import product_visible
 from shop.orders.models import Order
@@ -41,15 +43,14 @@ def api_key_for(raw: str) -> ApiKey | None:
     return api_key
 
 
-def managed_merchant_ids(partner: Partner) -> list[int]:
-    return list(partner.merchants.values_list("pk", flat=True))
+def managed(partner: Partner) -> QuerySet:
+    """The ids of the merchants the partner manages, as a subquery."""
+    return partner.merchants.values("pk")
 
 
 def products(partner: Partner) -> QuerySet[Product]:
     """The public catalogue, plus every product of the partner's merchants (any status)."""
-    visible = Q(pk__in=product_visible().values("pk")) | Q(
-        merchant_id__in=partner.merchants.values("pk")
-    )
+    visible = Q(pk__in=product_visible().values("pk")) | owned_by(Product, managed(partner))
     skus = Sku.objects.select_related("stock").order_by("position", "pk")
     return (
         Product.objects.filter(visible)
@@ -59,14 +60,12 @@ def products(partner: Partner) -> QuerySet[Product]:
 
 
 def managed_skus(partner: Partner) -> QuerySet[Sku]:
-    return Sku.objects.filter(product__merchant__partners=partner).select_related(
-        "stock", "product"
-    )
+    return Sku.objects.filter(owned_by(Sku, managed(partner))).select_related("stock", "product")
 
 
 def orders(partner: Partner) -> QuerySet[Order]:
     return (
-        Order.objects.filter(merchant__partners=partner)
+        Order.objects.filter(owned_by(Order, managed(partner)))
         .select_related("merchant")
         .prefetch_related("lines")
     )

@@ -14,10 +14,11 @@ from gifting import services as gifting
 from gifting.models import Gift
 from merchants.models import Merchant
 from shop.core import jobs
+from shop.core.errors import DomainError
 from shop.payments import services as payments
 
 from . import gateway, outbound
-from .balance import Movement, balance_move
+from .balance import InvalidAmount, Movement, balance_move
 from .events import EVENT_TYPES
 from .models import ApiKey, BalanceEntry, IdempotencyRecord, Partner, WebhookEndpoint
 from .outbound import WebhookUrlError as WebhookUrlError  # raised by webhook_url_check
@@ -53,7 +54,7 @@ def balance_top_up(
 ) -> Movement:
     """Credit money the partner paid us (bank transfer etc.); `reference` makes it once."""
     if amount <= 0:
-        raise ValueError("A top-up must be more than zero.")
+        raise InvalidAmount("A top-up must be more than zero.")
     return balance_move(
         partner_id=partner.pk,
         amount=amount,
@@ -107,6 +108,14 @@ def partner_gift_send(
     return gift
 
 
+class UnknownEventType(DomainError, ValueError):
+    """A webhook subscription to no event, or to events that do not exist."""
+
+    code = "unknown-event-type"
+    status = 422
+    field = "events"
+
+
 def webhook_url_check(url: str) -> None:
     """Public https only (no loopback, private or link-local hosts), unless
     WEBHOOK_ALLOW_INSECURE is on for development. Each delivery checks again, on the
@@ -122,7 +131,9 @@ def webhook_endpoint_create(*, partner: Partner, url: str, events: list[str]) ->
     webhook_url_check(url)
     unknown = sorted(set(events) - set(EVENT_TYPES))
     if unknown or not events:
-        raise ValueError(f"Unknown event types: {', '.join(unknown)}" if unknown else "No events.")
+        raise UnknownEventType(
+            f"Unknown event types: {', '.join(unknown)}" if unknown else "No events."
+        )
     return WebhookEndpoint.objects.create(
         partner=partner,
         url=url,

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from shop.core import jobs, money
+from shop.core.errors import DomainError
 from shop.core.money import format_cny
 from shop.core.tasks import publish
 
@@ -54,8 +55,10 @@ REFUND_SUCCEEDED_HANDLERS = {
 }
 
 
-class RefundError(Exception):
+class RefundError(DomainError):
     """A refund that must not be made (too much, or nothing was paid)."""
+
+    code = "refund-refused"
 
 
 def notify_url() -> str:

@@ -19,7 +19,7 @@ from shop.partners import selectors
 from ..base import PartnerView, get_or_404
 from ..fields import parse_id
 from ..idempotency import idempotent
-from ..problems import Conflict, Invalid
+from ..problems import Invalid
 from ..representations import ApplicationSerializer
 
 QUALIFICATION = "qualification_"
@@ -85,16 +85,13 @@ class ApplicationList(PartnerView):
         form = ApplicationForm(data, files)
         if not form.is_valid():
             raise Invalid(_api_errors(form))
-        try:
-            application = merchants.application_submit(
-                data=form.cleaned_data,
-                categories=list(form.cleaned_data["categories"]),
-                licence=form.cleaned_data["licence"],
-                qualifications=form.qualifications(),
-                partner=request.user,
-            )
-        except merchants.ApplicationError as error:
-            raise Conflict(str(error)) from error
+        application = merchants.application_submit(
+            data=form.cleaned_data,
+            categories=list(form.cleaned_data["categories"]),
+            licence=form.cleaned_data["licence"],
+            qualifications=form.qualifications(),
+            partner=request.user,
+        )
         application = selectors.applications(request.user).get(pk=application.pk)
         return Response(self.get_serializer(application).data, status=status.HTTP_201_CREATED)
 

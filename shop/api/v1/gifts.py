@@ -11,12 +11,11 @@ from gifting.models import MAX_UNITS, MESSAGE_MAX_LENGTH
 from gifting.selectors import PUBLIC_STATUSES, giftable_skus
 from shop.catalogue.models import Sku
 from shop.partners import selectors, services
-from shop.partners.balance import InsufficientBalance
 
 from ..base import PartnerView, get_or_404
-from ..fields import money, parse_id
+from ..fields import parse_id
 from ..idempotency import idempotent
-from ..problems import Conflict, InsufficientFunds, Invalid
+from ..problems import Invalid
 from ..representations import GiftDetailSerializer, GiftSerializer
 
 
@@ -76,22 +75,14 @@ class GiftList(PartnerView):
         payload = NewGiftSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        try:
-            gift = services.partner_gift_send(
-                partner=request.user,
-                sku_id=data["sku"].pk,
-                quantity=data["quantity"],
-                message=data["message"],
-                sender_name=data["sender_name"],
-                allow_variant_choice=data["allow_variant_choice"],
-            )
-        except InsufficientBalance as short:
-            raise InsufficientFunds(
-                f"The gift costs {money(short.needed)['value']} CNY; the balance is "
-                f"{money(short.available)['value']} CNY."
-            ) from short
-        except gifting.GiftError as error:  # e.g. stock ran out meanwhile
-            raise Conflict(str(error)) from error
+        gift = services.partner_gift_send(
+            partner=request.user,
+            sku_id=data["sku"].pk,
+            quantity=data["quantity"],
+            message=data["message"],
+            sender_name=data["sender_name"],
+            allow_variant_choice=data["allow_variant_choice"],
+        )
         gift = selectors.gifts(request.user).get(pk=gift.pk)
         return Response(self.get_serializer(gift).data, status=status.HTTP_201_CREATED)
 
@@ -111,9 +102,6 @@ class GiftCancel(PartnerView):
     @idempotent
     def post(self, request: Request, gift_id: str) -> Response:
         gift = get_or_404(selectors.gifts(request.user), "gift", gift_id)
-        try:
-            gifting.gift_cancel(gift=gift)
-        except gifting.GiftError as error:
-            raise Conflict(str(error)) from error
+        gifting.gift_cancel(gift=gift)
         gift = selectors.gifts(request.user).get(pk=gift.pk)
         return Response(self.get_serializer(gift).data)

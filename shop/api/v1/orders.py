@@ -13,7 +13,7 @@ from shop.partners import selectors
 
 from ..base import PartnerView, get_or_404
 from ..idempotency import idempotent
-from ..problems import Conflict, Invalid
+from ..problems import Invalid
 from ..representations import OrderDetailSerializer, OrderSerializer
 
 
@@ -72,9 +72,6 @@ class OrderShipments(PartnerView):
         shipment = ShipmentSerializer(data=request.data)
         shipment.is_valid(raise_exception=True)
         with transaction.atomic():
-            try:
-                orders.order_ship(order=order, **shipment.validated_data)
-            except orders.OrderError as error:
-                raise Conflict(str(error)) from error
+            orders.order_ship(order=order, **shipment.validated_data)
         order = selectors.orders(request.user).get(pk=order.pk)
         return Response(self.get_serializer(order).data, status=status.HTTP_201_CREATED)

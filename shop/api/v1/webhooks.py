@@ -8,7 +8,6 @@ from shop.partners.events import EVENT_TYPES
 
 from ..base import PartnerView, get_or_404
 from ..idempotency import idempotent
-from ..problems import Invalid
 from ..representations import (
     WebhookDeliverySerializer,
     WebhookEndpointCreatedSerializer,
@@ -45,12 +44,7 @@ class EndpointList(PartnerView):
     def post(self, request: Request) -> Response:
         payload = NewEndpointSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        try:
-            endpoint = services.webhook_endpoint_create(
-                partner=request.user, **payload.validated_data
-            )
-        except services.WebhookUrlError as error:
-            raise Invalid({"url": [str(error)]}) from error
+        endpoint = services.webhook_endpoint_create(partner=request.user, **payload.validated_data)
         body = WebhookEndpointCreatedSerializer(endpoint).data
         return Response(body, status=status.HTTP_201_CREATED)
 
