@@ -11,7 +11,6 @@ follow that outcome: units shipped (claims, orders, stock kept) plus units refun
 """
 
 import contextlib
-import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -22,15 +21,15 @@ import pytest
 from django.db import OperationalError, connection
 from django.utils import timezone, translation
 
-from gifting import services, tokens
+from gifting import services
 from gifting.models import Gift, GiftClaim, GiftEvent
 from gifting.services import GiftError
 from shop.catalogue import stock
 from shop.catalogue.models import StockRecord
 from shop.orders.models import Order
-from shop.payments.models import Payment, Refund
+from shop.payments.models import Refund
 from tests.factories import ProductFactory, SkuFactory
-from tests.gifts import live_gift, recipient
+from tests.gifts import due_gifts, live_gift, recipient
 
 S = Gift.Status
 ACCEPTED_ALREADY = "This gift has already been accepted."
@@ -444,45 +443,7 @@ def test_cancelling_a_group_gift_while_its_units_are_claimed_refunds_exactly_the
 
 
 def _due_gifts(skus: list, per_sku: int) -> list[int]:
-    """`per_sku` paid, live, overdue one-unit gifts of each SKU, in bulk (the sweep is what
-    is tested here, not how gifts are bought). Ordered by deadline SKU by SKU, so every
-    batch meets the SKUs in the same order. Stock for them is taken as buying would."""
-    now = timezone.now()
-    rows = [(sku, n) for sku in skus for n in range(per_sku)]
-    payments = Payment.objects.bulk_create(
-        Payment(
-            reference=f"PDUE{secrets.token_hex(8).upper()}",
-            purpose=Payment.Purpose.GIFT,
-            amount=sku.price,
-            status=Payment.Status.SUCCEEDED,
-            gateway="sandbox",
-            provider_reference=f"ch_due{secrets.token_hex(8)}",
-            succeeded_at=now,
-        )
-        for sku, _ in rows
-    )
-    gifts = []
-    for index, ((sku, _), payment) in enumerate(zip(rows, payments, strict=True)):
-        salt = tokens.new_salt()
-        gifts.append(
-            Gift(
-                sku=sku,
-                quantity=1,
-                unit_price=sku.price,
-                amount=sku.price,
-                sender_name="小明",
-                status=S.AWAITING_RECIPIENT,
-                token_salt=salt,
-                token_hash=tokens.token_hash(tokens.token_for(salt)),
-                payment=payment,
-                paid_at=now - timedelta(days=1),
-                expires_at=now - timedelta(hours=1) + timedelta(milliseconds=index),
-            )
-        )
-    created = Gift.objects.bulk_create(gifts)
-    for sku in skus:
-        assert stock.reserve(sku_id=sku.pk, quantity=per_sku)
-    return [g.pk for g in created]
+    return [gift.pk for gift in due_gifts(skus, per_sku)]
 
 
 @pytest.mark.django_db(transaction=True)
