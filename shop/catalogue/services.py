@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from PIL import Image, ImageOps
 
+from merchants.compliance import check_listing
 from shop.core import page_cache
 from shop.core.errors import DomainError
 from shop.partners import events
@@ -122,8 +123,6 @@ class ReviewError(DomainError):
 
 
 def product_compliance_findings(product: Product) -> list:
-    from merchants.compliance import check_listing
-
     return check_listing(
         {
             "title": product.title,
