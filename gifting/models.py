@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Round
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shop.catalogue.models import Sku
@@ -155,8 +156,6 @@ class Gift(models.Model):
     @property
     def is_live(self) -> bool:
         """Claimable now: paid, not closed, not past its deadline (swept or not yet)."""
-        from django.utils import timezone
-
         return (
             self.status == self.Status.AWAITING_RECIPIENT
             and self.expires_at is not None

@@ -23,6 +23,7 @@ from shop.catalogue import stock
 from shop.catalogue.models import Sku, StockRecord
 from shop.core import jobs
 from shop.core.errors import DomainError
+from shop.core.money import format_cny
 from shop.core.tasks import publish
 from shop.orders import services as orders
 from shop.partners import events
@@ -81,7 +82,7 @@ def gift_create(
     if sku.price > settings.GIFT_MAX_UNIT_PRICE:
         raise GiftError(
             _("Gifts can cost at most %(price)s each.")
-            % {"price": f"¥{settings.GIFT_MAX_UNIT_PRICE}"}
+            % {"price": format_cny(settings.GIFT_MAX_UNIT_PRICE)}
         )
     if not 1 <= quantity <= MAX_UNITS:
         raise GiftError(_("Send between 1 and %(max)d units.") % {"max": MAX_UNITS})
@@ -427,6 +428,7 @@ def gifts_refunds_succeeded(refunds: list[Refund]) -> None:
     Built for the expiry sweep's batches: one UPDATE per gift, one insert for all the
     events, and one email task for the whole batch.
     """
+    # tasks imports this module: the task is looked up at call time (a real cycle).
     from .tasks import send_gifts_refunded_task
 
     pairs = []
@@ -435,7 +437,7 @@ def gifts_refunds_succeeded(refunds: list[Refund]) -> None:
         Gift.objects.filter(pk=gift_id).update(refunded_amount=F("refunded_amount") + refund.amount)
         pairs.append((gift_id, refund.pk))
     GiftEvent.objects.bulk_create(
-        GiftEvent(gift_id=gift_id, kind=GiftEvent.Kind.REFUNDED, note=f"¥{refund.amount}")
+        GiftEvent(gift_id=gift_id, kind=GiftEvent.Kind.REFUNDED, note=format_cny(refund.amount))
         for (gift_id, _), refund in zip(pairs, refunds, strict=True)
     )
     events.gift_events([gift_id for gift_id, _ in pairs], events.GIFT_REFUNDED)

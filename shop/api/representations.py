@@ -12,7 +12,7 @@ from django.db.models import Prefetch
 from rest_framework import serializers
 
 from gifting.models import Gift
-from gifting.selectors import claim_url
+from gifting.selectors import claim_url, with_public_status
 from merchants.models import MerchantApplication
 from shop.catalogue.models import Category, Product, Sku
 from shop.orders.models import Order
@@ -292,7 +292,6 @@ def order_data(order: Order) -> dict:
 def gifts_data(gift_ids: list[int]) -> list[tuple[int, dict]]:
     """(partner id, gift data) for each of these gifts a partner sent, in one query (the
     expiry sweep emits a batch)."""
-    from gifting.selectors import with_public_status
 
     gifts = Gift.objects.filter(pk__in=gift_ids, partner__isnull=False).select_related(
         "sku__product"

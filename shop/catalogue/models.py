@@ -1,6 +1,7 @@
 from decimal import Decimal
 
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -65,8 +66,6 @@ class Category(models.Model):
         return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
 
     def clean(self) -> None:
-        from django.core.exceptions import ValidationError
-
         if self.parent_id and self.parent.parent_id:
             raise ValidationError({"parent": _("Categories have two levels only.")})
 

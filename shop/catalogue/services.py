@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from PIL import Image, ImageOps
 
+from merchants.compliance import check_listing
 from merchants.uploads import sniff_photo, stored_name
 from shop.core import page_cache
 from shop.core.errors import DomainError
@@ -135,8 +136,6 @@ class ReviewError(DomainError):
 
 
 def product_compliance_findings(product: Product) -> list:
-    from merchants.compliance import check_listing
-
     return check_listing(
         {
             "title": product.title,

@@ -1,6 +1,10 @@
+from celery import signals
 from django.apps import AppConfig
 from django.conf import settings
+from django.core.signals import request_finished
 from PIL import Image
+
+from . import request_id
 
 
 class CoreConfig(AppConfig):
@@ -9,11 +13,6 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from celery import signals
-        from django.core.signals import request_finished
-
-        from . import request_id
-
         signals.before_task_publish.connect(request_id.add_to_task_headers, weak=False)
         signals.task_prerun.connect(request_id.set_for_task, weak=False)
         signals.task_postrun.connect(request_id.clear, weak=False)

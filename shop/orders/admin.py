@@ -19,6 +19,7 @@ from merchants.models import AddressAccessLog
 from merchants.selectors import is_operator
 from shop.core.admin import ReadOnlyInline
 from shop.core.exports import CsvWriter
+from shop.core.money import format_cny
 from shop.core.privacy import mask_name, mask_phone
 
 from . import services
@@ -116,7 +117,7 @@ class OrderAdmin(MerchantScopedAdmin):
 
     @admin.display(description=_("merchant's net"))
     def net(self, order: Order) -> str:
-        return f"¥{order.merchant_net}"
+        return format_cny(order.merchant_net)
 
     @admin.display(description=_("shipping"))
     def shipping_link(self, order: Order) -> str:

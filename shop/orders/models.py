@@ -9,6 +9,7 @@ from merchants.models import Merchant
 from merchants.tenancy import MerchantOwned
 from shop.catalogue.models import Sku
 from shop.core.models import DeliveryAddress
+from shop.core.money import format_cny
 from shop.payments.models import Payment
 
 # Statuses in which no money was taken, for the check constraints.
@@ -216,4 +217,4 @@ class RefundRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.order} ¥{self.amount} ({self.status})"
+        return f"{self.order} {format_cny(self.amount)} ({self.status})"

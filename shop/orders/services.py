@@ -26,7 +26,7 @@ from shop.cart.selectors import PricedLine, cart_lines_priced
 from shop.catalogue import stock
 from shop.core import jobs
 from shop.core.errors import DomainError
-from shop.core.money import quantize
+from shop.core.money import format_cny, quantize
 from shop.core.tasks import publish
 from shop.partners import events
 from shop.payments import services as payments
@@ -168,6 +168,7 @@ def orders_payment_succeeded(payment: Payment) -> None:
 
     An order cancelled before the money arrived (its 30 minutes ran out) is refunded.
     """
+    # tasks imports this module: the task is looked up at call time (a real cycle).
     from .tasks import send_order_confirmation_task
 
     for order in Order.objects.filter(payment=payment):
@@ -237,14 +238,16 @@ def refund_request_create(*, order: Order, amount: Decimal, reason: str) -> Refu
         raise OrderError(_("This order cannot be refunded."))
     available = order.total - refunded_or_pending(subject=f"order:{order.pk}")
     if amount <= 0 or amount > available:
-        raise OrderError(_("You can ask for at most %(amount)s.") % {"amount": f"¥{available}"})
+        raise OrderError(
+            _("You can ask for at most %(amount)s.") % {"amount": format_cny(available)}
+        )
     try:
         with transaction.atomic():
             request = RefundRequest.objects.create(order=order, amount=amount, reason=reason)
             OrderEvent.objects.create(
                 order=order,
                 kind=OrderEvent.Kind.REFUND_REQUESTED,
-                note=f"¥{amount}: {reason}"[:200],
+                note=f"{format_cny(amount)}: {reason}"[:200],
             )
     except IntegrityError as error:
         raise OrderError(_("A refund request for this order is already waiting.")) from error
@@ -289,11 +292,12 @@ def refund_request_refuse(*, request: RefundRequest, note: str) -> None:
 
 def orders_refunds_succeeded(refunds: list[Refund]) -> None:
     """Refund handler (in the settling transaction): record the money on each order."""
+    # tasks imports this module: the task is looked up at call time (a real cycle).
     from .tasks import send_refund_email_task
 
     for refund in refunds:
         order_id = int(refund.subject.partition(":")[2])
-        note = f"¥{refund.amount}"
+        note = format_cny(refund.amount)
         if not state.record_refund(order_id, refund.amount, note=note):
             # A cancelled order refunded for a late payment: it never counted as paid.
             OrderEvent.objects.create(order_id=order_id, kind=OrderEvent.Kind.REFUNDED, note=note)

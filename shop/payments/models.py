@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-CURRENCY = "CNY"
+from shop.core.money import CURRENCY, format_cny
 
 
 class Payment(models.Model):
@@ -61,7 +61,7 @@ class Payment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.reference} ¥{self.amount} ({self.status})"
+        return f"{self.reference} {format_cny(self.amount)} ({self.status})"
 
 
 class Refund(models.Model):
@@ -103,7 +103,7 @@ class Refund(models.Model):
         indexes = [models.Index(fields=["status", "created_at"], name="refund_status_created")]
 
     def __str__(self) -> str:
-        return f"{self.idempotency_key} ¥{self.amount} ({self.status})"
+        return f"{self.idempotency_key} {format_cny(self.amount)} ({self.status})"
 
 
 class PaymentNotification(models.Model):

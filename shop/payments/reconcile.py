@@ -163,7 +163,7 @@ def _records(gateway: PaymentGateway) -> Iterator[ProviderRecord]:
 
 
 def _describe(status: str, amount: Decimal) -> str:
-    return f"{status} ¥{amount}"
+    return f"{status} {money.format_cny(amount)}"
 
 
 def _compare_payment(
@@ -177,7 +177,7 @@ def _compare_payment(
             reference,
             ours,
             None,
-            f"Our ledger has ¥{amount} paid but the provider has no such payment.",
+            f"Our ledger has {money.format_cny(amount)} paid but the provider has no such payment.",
         )
         return
     described = _describe(theirs.status, theirs.amount)
@@ -187,7 +187,7 @@ def _compare_payment(
             reference,
             ours,
             described,
-            f"Our ledger has ¥{amount} paid but the provider has the payment {theirs.status}.",
+            f"Our ledger has {money.format_cny(amount)} paid but the provider has the payment {theirs.status}.",
         )
     if theirs.amount != amount:
         yield Difference(
@@ -195,7 +195,7 @@ def _compare_payment(
             reference,
             ours,
             described,
-            f"Our ledger has ¥{amount} but the provider has ¥{theirs.amount}.",
+            f"Our ledger has {money.format_cny(amount)} but the provider has {money.format_cny(theirs.amount)}.",
         )
 
 
@@ -216,7 +216,7 @@ def _compare_refund(
                 key,
                 described_ours,
                 None,
-                f"Our ledger has ¥{ours.amount} refunded but the provider has no such refund.",
+                f"Our ledger has {money.format_cny(ours.amount)} refunded but the provider has no such refund.",
             )
         return
     described_theirs = _describe(theirs.status, theirs.amount)
@@ -226,7 +226,7 @@ def _compare_refund(
             key,
             described_ours,
             described_theirs,
-            f"Our ledger has ¥{ours.amount} refunded but the provider has the refund "
+            f"Our ledger has {money.format_cny(ours.amount)} refunded but the provider has the refund "
             f"{theirs.status}.",
         )
     elif ours.status == Refund.Status.FAILED and theirs.status == PROVIDER_SUCCEEDED:
@@ -235,7 +235,7 @@ def _compare_refund(
             key,
             described_ours,
             described_theirs,
-            f"The provider refunded ¥{theirs.amount} but our ledger has the refund failed.",
+            f"The provider refunded {money.format_cny(theirs.amount)} but our ledger has the refund failed.",
         )
     elif ours.status == Refund.Status.PENDING and now - ours.created_at > PENDING_REFUND_GRACE:
         minutes = int((now - ours.created_at).total_seconds() // 60)
@@ -253,7 +253,7 @@ def _compare_refund(
             key,
             described_ours,
             described_theirs,
-            f"Our ledger has ¥{ours.amount} but the provider has ¥{theirs.amount}.",
+            f"Our ledger has {money.format_cny(ours.amount)} but the provider has {money.format_cny(theirs.amount)}.",
         )
 
 
@@ -285,7 +285,7 @@ def _paid_there_only(records: dict[str, ProviderRecord]) -> Iterable[Difference]
                 reference,
                 ours,
                 _describe(theirs.status, theirs.amount),
-                f"The provider took ¥{theirs.amount} but our ledger {whose}.",
+                f"The provider took {money.format_cny(theirs.amount)} but our ledger {whose}.",
             )
 
 
@@ -309,7 +309,7 @@ def _refunds_there_only(records: dict[str, ProviderRecord], now: datetime) -> It
                 key,
                 None,
                 _describe(theirs.status, theirs.amount),
-                f"The provider has a {theirs.status} refund of ¥{theirs.amount} that our "
+                f"The provider has a {theirs.status} refund of {money.format_cny(theirs.amount)} that our "
                 "ledger does not know.",
             )
 
@@ -341,8 +341,8 @@ def _over_refunded(gateway_name: str) -> Iterable[Difference]:
         yield Difference(
             Kind.OVER_REFUNDED,
             row["payment__reference"],
-            f"paid ¥{paid}, refunds ¥{total}",
+            f"paid {money.format_cny(paid)}, refunds {money.format_cny(total)}",
             None,
-            f"Refunds of ¥{total} (¥{refunded} refunded, ¥{total - refunded} pending) exceed "
-            f"the ¥{paid} paid.",
+            f"Refunds of {money.format_cny(total)} ({money.format_cny(refunded)} refunded, {money.format_cny(total - refunded)} pending) exceed "
+            f"the {money.format_cny(paid)} paid.",
         )

@@ -120,6 +120,7 @@ def _notification(*, url: str, event_type: str, data: dict) -> SandboxNotificati
 def _notification_create(*, url: str, event_type: str, data: dict) -> SandboxNotification:
     notification = _notification(url=url, event_type=event_type, data=data)
     notification.save(force_insert=True)
+    # tasks imports this module: the task is looked up at call time (a real cycle).
     from .tasks import deliver_notification
 
     transaction.on_commit(lambda: publish(deliver_notification, notification.pk))
@@ -205,6 +206,7 @@ def refund_create_many(
             [_refund_notification(refund, notify_url) for refund in created]
         )
         ids = [n.pk for n in notifications]
+        # tasks imports this module: the task is looked up at call time (a real cycle).
         from .tasks import deliver_notifications
 
         transaction.on_commit(
