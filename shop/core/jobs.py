@@ -70,7 +70,8 @@ def backoff_seconds(attempts: int) -> int:
 
 def failed(job: str, item_id: int, error: BaseException | str, *, park: bool = False) -> JobItem:
     """Record one failure of an item: back off, or park it (at once with `park`)."""
-    text = error if isinstance(error, str) else _describe(error)
+    # The end of a traceback says what failed: keep that when it is too long.
+    text = (error if isinstance(error, str) else _describe(error))[-ERROR_KEPT_CHARS:]
     now = timezone.now()
     with transaction.atomic():
         item, created = JobItem.objects.select_for_update().get_or_create(
@@ -78,7 +79,7 @@ def failed(job: str, item_id: int, error: BaseException | str, *, park: bool = F
             item_id=item_id,
             defaults={
                 "attempts": 1,
-                "error": text[:ERROR_KEPT_CHARS],
+                "error": text,
                 "first_failed_at": now,
                 "last_failed_at": now,
                 "retry_at": now,
@@ -86,17 +87,17 @@ def failed(job: str, item_id: int, error: BaseException | str, *, park: bool = F
         )
         if not created:
             item.attempts += 1
-        item.error, item.last_failed_at = text[:ERROR_KEPT_CHARS], now
+        item.error, item.last_failed_at = text, now
         if park or item.attempts >= settings.JOB_MAX_ATTEMPTS:
             item.status, item.retry_at = JobItem.Status.PARKED, None
         else:
             item.status = JobItem.Status.RETRYING
             item.retry_at = now + timedelta(seconds=backoff_seconds(item.attempts))
         item.save()
-    first_line = text.strip().splitlines()[-1] if text.strip() else ""
+    last_line = text.strip().splitlines()[-1] if text.strip() else ""
     if item.status == JobItem.Status.PARKED:
         logger.error(
-            "%s: item %s parked after %s failures: %s", job, item_id, item.attempts, first_line
+            "%s: item %s parked after %s failures: %s", job, item_id, item.attempts, last_line
         )
     else:
         logger.warning(
@@ -105,7 +106,7 @@ def failed(job: str, item_id: int, error: BaseException | str, *, park: bool = F
             item_id,
             item.attempts,
             item.retry_at,
-            first_line,
+            last_line,
         )
     return item
 
