@@ -26,9 +26,9 @@ from shop.core.errors import DomainError
 from shop.core.money import format_cny
 from shop.core.tasks import publish
 from shop.orders import services as orders
-from shop.partners import events
 from shop.payments import services as payments
 from shop.payments.models import Payment, Refund
+from shop.webhooks import events
 
 from . import selectors, state, tokens
 from .models import MAX_UNITS, MESSAGE_MAX_LENGTH, Gift, GiftClaim, GiftEvent
@@ -245,7 +245,7 @@ def gift_claim(
             raise GiftError(_("This phone number has already accepted this gift.")) from error
         _event(gift.pk, GiftEvent.Kind.ACCEPTED)
         if gift.partner_id:
-            events.gift_events([gift.pk], events.GIFT_ACCEPTED)
+            events.report(events.GIFT_ACCEPTED, [gift.pk])
     gift.refresh_from_db()
     return claim
 
@@ -283,7 +283,7 @@ def _close(gift: Gift, target: str, kind: str, *, require_unclaimed: bool = Fals
             _refund_unclaimed(gift)
         _event(gift.pk, kind)
         if gift.partner_id:
-            events.gift_events([gift.pk], WEBHOOK_EVENTS[kind])
+            events.report(WEBHOOK_EVENTS[kind], [gift.pk])
     return True
 
 
@@ -418,7 +418,7 @@ def _expire_locked(due: list[dict]) -> int:
     )
     sent_by_partners = [g["pk"] for g in due if g["partner_id"]]
     if sent_by_partners:
-        events.gift_events(sent_by_partners, events.GIFT_EXPIRED)
+        events.report(events.GIFT_EXPIRED, sent_by_partners)
     return len(due)
 
 
@@ -440,7 +440,7 @@ def gifts_refunds_succeeded(refunds: list[Refund]) -> None:
         GiftEvent(gift_id=gift_id, kind=GiftEvent.Kind.REFUNDED, note=format_cny(refund.amount))
         for (gift_id, _), refund in zip(pairs, refunds, strict=True)
     )
-    events.gift_events([gift_id for gift_id, _ in pairs], events.GIFT_REFUNDED)
+    events.report(events.GIFT_REFUNDED, [gift_id for gift_id, _ in pairs])
     transaction.on_commit(lambda: publish(send_gifts_refunded_task, pairs))
 
 

@@ -19,7 +19,7 @@ from shop.accounts.models import User
 from shop.catalogue.models import Category
 from shop.core import page_cache
 from shop.core.errors import DomainError
-from shop.partners import events
+from shop.webhooks import events
 
 from .models import ApplicationDocument, Merchant, MerchantApplication, MerchantStaff
 from .selectors import is_operator
@@ -171,7 +171,7 @@ def application_approve(*, application: MerchantApplication, operator: User) -> 
     application.refresh_from_db()
     if application.partner_id:  # a service provider's application: it manages the shop
         application.partner.merchants.add(merchant)
-        events.application_event(application, events.APPLICATION_APPROVED)
+        events.report(events.APPLICATION_APPROVED, [application])
     transaction.on_commit(lambda: _mail_approved(application, owner))
     return merchant
 
@@ -211,7 +211,7 @@ def application_reject(*, application: MerchantApplication, operator: User, reas
     if not won:
         raise ApplicationError(_("This application was already reviewed."))
     application.refresh_from_db()
-    events.application_event(application, events.APPLICATION_REJECTED)
+    events.report(events.APPLICATION_REJECTED, [application])
     transaction.on_commit(lambda: _mail(application, "application_rejected", {}))
 
 

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "shop.sandbox",
     "merchants",
     "gifting",
+    "shop.webhooks",
     "shop.partners",
     "shop.api",
     "shop.discovery",

@@ -8,11 +8,10 @@ ships the parcel), and each read is logged. Gifts, order lists and every webhook
 carry them, so a partner that only sent a gift never sees who received it.
 """
 
-from django.db.models import Prefetch
 from rest_framework import serializers
 
 from gifting.models import Gift
-from gifting.selectors import claim_url, with_public_status
+from gifting.selectors import claim_url
 from merchants.models import MerchantApplication
 from shop.catalogue.models import Category, Product, Sku
 from shop.orders.models import Order
@@ -279,39 +278,3 @@ class WebhookDeliverySerializer(serializers.ModelSerializer):
             "delivered_at",
             "created",
         ]
-
-
-# --- Webhook event data: the same representations --------------------------------------
-
-
-def order_data(order: Order) -> dict:
-    fresh = Order.objects.prefetch_related("lines").get(pk=order.pk)
-    return dict(OrderSerializer(fresh).data)
-
-
-def gifts_data(gift_ids: list[int]) -> list[tuple[int, dict]]:
-    """(partner id, gift data) for each of these gifts a partner sent, in one query (the
-    expiry sweep emits a batch)."""
-
-    gifts = Gift.objects.filter(pk__in=gift_ids, partner__isnull=False).select_related(
-        "sku__product"
-    )
-    return [
-        (gift.partner_id, dict(GiftSerializer(gift).data))
-        for gift in with_public_status(gifts).order_by("pk")
-    ]
-
-
-def application_data(application: MerchantApplication) -> dict:
-    fresh = MerchantApplication.objects.prefetch_related("categories").get(pk=application.pk)
-    return dict(ApplicationSerializer(fresh).data)
-
-
-def product_data(product: Product) -> dict:
-    skus = Sku.objects.select_related("stock").order_by("position", "pk")
-    fresh = (
-        Product.objects.select_related("category__parent", "merchant")
-        .prefetch_related(Prefetch("skus", queryset=skus))
-        .get(pk=product.pk)
-    )
-    return dict(ProductSerializer(fresh).data)

@@ -13,7 +13,7 @@ from merchants.compliance import check_listing
 from merchants.uploads import sniff_photo, stored_name
 from shop.core import page_cache
 from shop.core.errors import DomainError
-from shop.partners import events
+from shop.webhooks import events
 
 from . import search
 from .models import Product, ProductImage, Sku, StockRecord
@@ -163,7 +163,7 @@ def product_submit(*, product: Product) -> list:
         raise ReviewError("Only a draft, rejected or delisted product can be submitted.")
     product.refresh_from_db()
     if auto:
-        events.product_event(product, events.PRODUCT_APPROVED)
+        events.report(events.PRODUCT_APPROVED, [product])
     return findings
 
 
@@ -189,7 +189,7 @@ def product_review(*, product: Product, approve: bool, note: str = "") -> None:
     ):
         raise ReviewError("Only a product waiting for review can be approved or rejected.")
     product.refresh_from_db()
-    events.product_event(product, events.PRODUCT_APPROVED if approve else events.PRODUCT_REJECTED)
+    events.report(events.PRODUCT_APPROVED if approve else events.PRODUCT_REJECTED, [product])
 
 
 def product_delist(*, product: Product) -> None:

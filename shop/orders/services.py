@@ -28,10 +28,10 @@ from shop.core import jobs
 from shop.core.errors import DomainError
 from shop.core.money import format_cny, quantize
 from shop.core.tasks import publish
-from shop.partners import events
 from shop.payments import services as payments
 from shop.payments.models import Payment, Refund
 from shop.payments.selectors import refunded_or_pending
+from shop.webhooks import events
 
 from . import state
 from .models import Order, OrderEvent, OrderLine, RefundRequest
@@ -173,7 +173,7 @@ def orders_payment_succeeded(payment: Payment) -> None:
 
     for order in Order.objects.filter(payment=payment):
         if state.transition(order.pk, "pay"):
-            events.order_event(order, events.ORDER_PAID)
+            events.report(events.ORDER_PAID, [order])
             transaction.on_commit(lambda pk=order.pk: publish(send_order_confirmation_task, pk))
         else:
             logger.warning(
@@ -345,27 +345,24 @@ def order_create_paid(
         quantity=1,
         commission_rate=sku.product.category.commission_rate,
     )
-    order = Order.objects.create(
+    order = Order(
         number=_order_number(),
         user=user,
         merchant=sku.product.merchant,
         payment=payment,
-        status=Order.Status.PAID,
-        paid_at=timezone.now(),
         language=language,
         total=unit_price,
         commission=commission_for([line]),
         **{field: address.get(field, "") for field in ADDRESS_FIELDS},
     )
+    paid = state.born(order, "pay")
+    order.save(force_insert=True)
     line.order = order
     line.save()
     OrderEvent.objects.bulk_create(
-        [
-            OrderEvent(order=order, kind=OrderEvent.Kind.PLACED, note=note),
-            OrderEvent(order=order, kind=OrderEvent.Kind.PAID),
-        ]
+        [OrderEvent(order=order, kind=OrderEvent.Kind.PLACED, note=note), paid]
     )
-    events.order_event(order, events.ORDER_PAID)
+    events.report(events.ORDER_PAID, [order])
     return order
 
 
@@ -383,7 +380,7 @@ def order_ship(*, order: Order, carrier: str, tracking_number: str) -> None:
             tracking_number=tracking_number[:50],
         )
         if shipped:
-            events.order_event(order, events.ORDER_SHIPPED)
+            events.report(events.ORDER_SHIPPED, [order])
     if not shipped:
         raise OrderError(_("Only a paid order that has not shipped can be shipped."))
 

@@ -96,3 +96,12 @@ def webhook_endpoints(partner: Partner) -> QuerySet[WebhookEndpoint]:
 
 def webhook_deliveries(endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
     return WebhookDelivery.objects.filter(endpoint=endpoint).select_related("event")
+
+
+def partners_of_merchant(merchant_id: int) -> list[int]:
+    """The partners managing this merchant: those its orders' and products' events go to."""
+    return list(
+        Partner.merchants.through.objects.filter(merchant_id=merchant_id).values_list(
+            "partner_id", flat=True
+        )
+    )

@@ -16,12 +16,13 @@ from merchants.models import Merchant
 from shop.core import jobs
 from shop.core.errors import DomainError
 from shop.payments import services as payments
+from shop.webhooks import outbound
+from shop.webhooks.events import EVENT_TYPES
+from shop.webhooks.outbound import WebhookUrlError as WebhookUrlError  # raised by webhook_url_check
 
-from . import gateway, outbound
+from . import gateway
 from .balance import InvalidAmount, Movement, balance_move
-from .events import EVENT_TYPES
 from .models import ApiKey, BalanceEntry, IdempotencyRecord, Partner, WebhookEndpoint
-from .outbound import WebhookUrlError as WebhookUrlError  # raised by webhook_url_check
 from .selectors import key_hash
 
 KEY_PREFIX = "gsk_"

@@ -28,12 +28,12 @@ from shop.catalogue.models import Category, Product, Sku, StockRecord
 from shop.core import jobs
 from shop.orders import services as orders
 from shop.orders.models import Order, RefundRequest
-from shop.partners import events
 from shop.partners import services as partner_services
 from shop.partners.models import ApiKey, BalanceEntry, WebhookDelivery
 from shop.payments import services as payments
 from shop.payments.models import Payment, PaymentNotification, Refund
 from shop.sandbox.models import SandboxCharge, SandboxMode, SandboxNotification, SandboxRefund
+from shop.webhooks import outbox
 from tests import sandbox
 from tests.factories import CategoryFactory, UserFactory
 from tests.gifts import live_gift
@@ -823,7 +823,7 @@ def _platform_objects(client: Client, shop_b: Shop) -> dict[str, object]:
     endpoint = partner_services.webhook_endpoint_create(
         partner=partner, url="https://example.com/hooks", events=["order.paid"]
     )
-    (event,) = events.emit([(partner.pk, "order.paid", {"id": "ord_1"})])
+    (event,) = outbox.emit([(partner.pk, "order.paid", {"id": "ord_1"})])
     parked = jobs.failed("gifting.expire", gift.pk, "RefundError: refused", park=True)
     return {
         "core_jobitem": parked,

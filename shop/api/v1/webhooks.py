@@ -4,7 +4,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from shop.partners import selectors, services
-from shop.partners.events import EVENT_TYPES
+from shop.webhooks.events import EVENT_TYPES
 
 from ..base import PartnerView, get_or_404
 from ..idempotency import idempotent

@@ -169,7 +169,7 @@ def test_the_event_carries_the_gift_as_the_api_shows_it(brand) -> None:
 
 def test_a_url_that_turns_private_later_is_not_called(brand, settings, monkeypatch) -> None:
     """The check runs again before each delivery (a host name can resolve elsewhere)."""
-    from shop.partners import delivery
+    from shop.webhooks import delivery
 
     settings.WEBHOOK_ALLOW_INSECURE = True
     create(brand["api"], url="https://127.0.0.1/hook", events=["gift.cancelled"])
@@ -233,7 +233,7 @@ def test_a_delivery_is_signed_with_the_endpoint_secret(brand, receiver) -> None:
     import json
 
     from shop.core import signing
-    from shop.partners import delivery
+    from shop.webhooks import delivery
 
     server = receiver(200)
     endpoint = body(create(brand["api"], url=server.url, events=["gift.cancelled"]))
@@ -257,7 +257,7 @@ def test_a_delivery_is_signed_with_the_endpoint_secret(brand, receiver) -> None:
 
 
 def test_a_failed_delivery_is_retried_later(brand, receiver) -> None:
-    from shop.partners import delivery
+    from shop.webhooks import delivery
 
     server = receiver(500)
     endpoint = body(create(brand["api"], url=server.url, events=["gift.cancelled"]))

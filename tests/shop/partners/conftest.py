@@ -1,7 +1,7 @@
 """Fixtures for the partner reliability tests: a webhook receiver on loopback, and helpers.
 
 The receiver is a real HTTP server in a thread of this process, so deliveries made by the
-real Celery worker (another process) and by `shop.partners.delivery.deliver` called here
+real Celery worker (another process) and by `shop.webhooks.delivery.deliver` called here
 arrive alike. It records every request (headers, raw body) and answers from a script of
 statuses, e.g. 500, 500, 500 and then 200 for whatever comes after.
 """
@@ -182,7 +182,7 @@ def worker_env() -> None:
 def no_publish(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
     """Nothing reaches the broker: the test makes the attempts itself (`deliver`)."""
     queued: list[tuple] = []
-    for module in ("shop.partners.events", "shop.partners.tasks", "shop.sandbox.provider"):
+    for module in ("shop.webhooks.outbox", "shop.webhooks.tasks", "shop.sandbox.provider"):
         monkeypatch.setattr(f"{module}.publish", lambda task, *args: queued.append(args) or True)
     return queued
 

@@ -69,7 +69,7 @@ def target(live_server, settings, monkeypatch) -> Iterator[Target]:
     settings.API_RATE_LIMIT = "1000000/min"  # hundreds of requests a minute, one key
     settings.WEBHOOK_ALLOW_INSECURE = True  # no DNS here: hooks.example.com does not resolve
     for module in (
-        "shop.partners.events",
+        "shop.webhooks.outbox",
         "gifting.services",
         "shop.payments.services",
         "shop.sandbox.provider",

@@ -4,8 +4,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from shop.partners import events, services
+from shop.partners import services
 from shop.partners.models import Partner, WebhookDelivery
+from shop.webhooks import outbox
 from tests.factories import UserFactory
 from tests.partners import partner_with_key
 
@@ -43,7 +44,7 @@ def test_send_again_makes_a_failed_delivery_due_now(operator_client) -> None:
     services.webhook_endpoint_create(
         partner=partner, url="https://127.0.0.1/hook", events=["gift.accepted"]
     )
-    (event,) = events.emit([(partner.pk, "gift.accepted", {"id": "gift_1"})])
+    (event,) = outbox.emit([(partner.pk, "gift.accepted", {"id": "gift_1"})])
     delivery = WebhookDelivery.objects.get(event=event)
     WebhookDelivery.objects.filter(pk=delivery.pk).update(status=WebhookDelivery.Status.FAILED)
     operator_client.post(

@@ -18,9 +18,9 @@ from merchants.models import MerchantApplication
 from shop.catalogue import services as catalogue
 from shop.catalogue.models import Product
 from shop.orders import services as orders
-from shop.partners import events
 from shop.partners.models import Partner, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from shop.payments import services as payments
+from shop.webhooks import events, outbox
 from tests.factories import (
     CategoryFactory,
     MerchantFactory,
@@ -128,7 +128,7 @@ def test_when_the_event_cannot_be_written_the_cancel_does_not_happen(
     def broken() -> str:
         raise RuntimeError("the outbox is unavailable")
 
-    monkeypatch.setattr(events, "new_event_id", broken)
+    monkeypatch.setattr(outbox, "new_event_id", broken)
     with pytest.raises(RuntimeError):
         gifting.gift_cancel(gift=gift)
 

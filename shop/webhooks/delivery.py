@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from shop.core import jobs, signing
+from shop.partners.models import WebhookDelivery
 
 from . import outbound
-from .models import WebhookDelivery
 
 logger = logging.getLogger(__name__)
 

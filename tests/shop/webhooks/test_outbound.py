@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from shop.partners import delivery, outbound
 from shop.partners.models import WebhookDelivery
+from shop.webhooks import delivery, outbound
 from tests.partners import Api, api_for
 
 from .conftest import Receiver

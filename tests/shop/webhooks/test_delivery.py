@@ -18,8 +18,8 @@ from django.utils import timezone
 
 from shop.core import signing
 from shop.core.models import JobItem
-from shop.partners import delivery, events, tasks
 from shop.partners.models import WebhookDelivery, WebhookEvent
+from shop.webhooks import delivery, outbox, tasks
 from tests.conftest import wait_until
 from tests.factories import SkuFactory, UserFactory
 from tests.partners import Api, api_for
@@ -142,7 +142,7 @@ def test_the_sweep_sends_a_delivery_whose_message_was_lost(
 ) -> None:
     _, api = api_for(Client(), balance="100.00")
     hook(api, receiver.url)
-    monkeypatch.setattr(events, "publish", lambda task, *args: False)  # the message is lost
+    monkeypatch.setattr(outbox, "publish", lambda task, *args: False)  # the message is lost
     cancelled_gift(api)
     time.sleep(1)
     assert receiver.count() == 0
