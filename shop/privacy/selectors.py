@@ -5,9 +5,24 @@ from django.db.models import Prefetch
 from gifting.models import Gift, GiftClaim
 from gifting.selectors import claims_for_sender
 from shop.accounts.models import User
+from shop.accounts.services import ADDRESS_FIELDS
 from shop.orders.models import Order
 
-ADDRESS_FIELDS = ("recipient_name", "phone", "province", "city", "district", "street", "postcode")
+from .models import RightsRequest
+
+# Orders that ended without a delivery: nothing more will happen to their parcel.
+ENDED_UNDELIVERED = [Order.Status.CANCELLED, Order.Status.REFUNDED]
+
+
+def parcel_done(order: Order) -> bool:
+    """Delivered, or ended without delivery: the address has served its purpose."""
+    return order.delivered_at is not None or order.status in ENDED_UNDELIVERED
+
+
+def deletion_waiting(*, user: User) -> RightsRequest | None:
+    return RightsRequest.objects.filter(
+        user=user, kind=RightsRequest.Kind.ACCOUNT_DELETION, status=RightsRequest.Status.WAITING
+    ).first()
 
 
 def _address(row: object) -> dict:

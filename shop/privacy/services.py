@@ -33,7 +33,6 @@ from .models import PurgeRun, RightsRequest
 
 PURGED_STREET = "***"
 OS = Order.Status
-ENDED_UNDELIVERED = [OS.CANCELLED, OS.REFUNDED]
 OPEN_ORDER = [OS.PENDING_PAYMENT, OS.PAID, OS.SHIPPED, OS.PARTIALLY_REFUNDED]
 OPEN_GIFT = [Gift.Status.PENDING_PAYMENT, Gift.Status.AWAITING_RECIPIENT]
 
@@ -115,7 +114,11 @@ def orders_past_retention(now: datetime | None = None) -> QuerySet[Order]:
         .annotate(ended_at=Coalesce("cancelled_at", Subquery(last_event[:1]), "created_at"))
         .filter(
             Q(delivered_at__lte=cutoff)
-            | Q(delivered_at__isnull=True, status__in=ENDED_UNDELIVERED, ended_at__lte=cutoff)
+            | Q(
+                delivered_at__isnull=True,
+                status__in=selectors.ENDED_UNDELIVERED,
+                ended_at__lte=cutoff,
+            )
         )
     )
 
@@ -213,9 +216,7 @@ def account_delete(*, user: User) -> RightsRequest:
     """
     if user.is_staff or MerchantStaff.objects.filter(user=user).exists():
         raise PrivacyError(_("Staff accounts are closed by a platform operator."))
-    if RightsRequest.objects.filter(
-        user=user, kind=RightsRequest.Kind.ACCOUNT_DELETION, status=RightsRequest.Status.WAITING
-    ).exists():
+    if selectors.deletion_waiting(user=user) is not None:
         raise PrivacyError(_("You already asked to delete your account; it is waiting."))
     request = RightsRequest.objects.create(
         kind=RightsRequest.Kind.ACCOUNT_DELETION, status=RightsRequest.Status.WAITING, user=user
@@ -291,7 +292,7 @@ def recipient_erase(*, claim_id: object, visitor_claims: list[GiftClaim]) -> Rig
         order = Order.objects.select_for_update().get(pk=claim.order_id)
         if RightsRequest.objects.filter(claim=claim).exists() or is_purged(order):
             raise PrivacyError(_("Your details for this gift have already been erased."))
-        if order.delivered_at is None and order.status not in ENDED_UNDELIVERED:
+        if not selectors.parcel_done(order):
             raise PrivacyError(_("You can erase your details once the gift has been delivered."))
         _mask_order(order.pk)
         return RightsRequest.objects.create(

@@ -13,7 +13,7 @@ from gifting import selectors as gifting
 from gifting.views import claims_of_this_visitor
 from shop.core.pages import errors_as_messages
 
-from . import consent, services
+from . import consent, selectors, services
 from .models import PrivacyNotice, RightsRequest
 
 
@@ -45,11 +45,7 @@ def export(request: HttpRequest) -> HttpResponse:
 @login_required
 def delete_account(request: HttpRequest) -> HttpResponse:
     """Confirm with the password; the account goes now, or once what is open has finished."""
-    waiting = RightsRequest.objects.filter(
-        user=request.user,
-        kind=RightsRequest.Kind.ACCOUNT_DELETION,
-        status=RightsRequest.Status.WAITING,
-    ).first()
+    waiting = selectors.deletion_waiting(user=request.user)
     error = ""
     if request.method == "POST":
         if not request.user.check_password(request.POST.get("password", "")):

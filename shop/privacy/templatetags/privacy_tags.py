@@ -4,6 +4,7 @@ from django import template
 from django.conf import settings
 
 from ..consent import notice_current
+from ..selectors import parcel_done
 from ..services import is_purged
 
 register = template.Library()
@@ -23,12 +24,11 @@ def signup_notice() -> dict:
 @register.inclusion_tag("privacy/_claim_erase.html", takes_context=True)
 def claim_erase(context: template.Context, claim: object) -> dict:
     """A delivered (or ended) gift's recipient may erase their details early."""
-    order = claim.order
     request = context["request"]
     return {
         "claim": claim,
         "erased": is_purged(claim),
-        "done": order.delivered_at is not None or order.status in ("cancelled", "refunded"),
+        "done": parcel_done(claim.order),
         "token": request.resolver_match.kwargs.get("token", ""),
         "csrf_token": context.get("csrf_token"),
     }
