@@ -278,3 +278,14 @@ def test_operators_see_the_requests_and_their_outcome() -> None:
     operator.force_login(UserFactory(is_staff=True, is_superuser=True))
     page = operator.get("/admin/privacy/rightsrequest/").content.decode()
     assert "Recipient&#x27;s name, phone and street address masked" in page
+
+
+def test_after_an_erasure_the_claim_page_says_so_and_shows_only_masked_details() -> None:
+    client = browser()
+    claim = accepted(client)
+    deliver(claim.order)
+    client.post(f"{link(claim.gift)}erase/", {"claim": claim.pk})
+    page = client.get(link(claim.gift)).content.decode()
+    assert 'id="claim-erased"' in page
+    assert "Erase my name, phone and address now" not in page
+    assert CLAIM_FORM["recipient_name"] not in page and "李**" in page
