@@ -28,6 +28,7 @@ from shop.core.tasks import publish
 from shop.orders import services as orders
 from shop.payments import services as payments
 from shop.payments.models import Payment, Refund
+from shop.privacy import consent
 from shop.webhooks import events
 
 from . import selectors, state, tokens
@@ -244,6 +245,13 @@ def gift_claim(
         except IntegrityError as error:
             raise GiftError(_("This phone number has already accepted this gift.")) from error
         _event(gift.pk, GiftEvent.Kind.ACCEPTED)
+        # Accepting is consenting to the claim form's notice: this merchant gets the address.
+        consent.consent_record(
+            purpose=consent.Consent.Purpose.GIFT_CLAIM,
+            user=user,
+            claim=claim,
+            merchant=gift.sku.product.merchant,
+        )
         if gift.partner_id:
             events.report(events.GIFT_ACCEPTED, [gift.pk])
     gift.refresh_from_db()

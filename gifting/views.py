@@ -160,7 +160,7 @@ def claim(request: HttpRequest, token: str) -> HttpResponse:
     if gift is None:
         return _wrong_link(request)
 
-    mine = _claims_of_this_visitor(request, gift)
+    mine = claims_of_this_visitor(request, gift)
     is_sender = request.user.is_authenticated and request.user.pk == gift.sender_id
     variants = selectors.gift_variants(gift)
     form = ClaimForm(
@@ -229,7 +229,8 @@ def _decline(request: HttpRequest, gift: Gift, token: str) -> HttpResponse:
     return redirect("gifting:claim", token=token)
 
 
-def _claims_of_this_visitor(request: HttpRequest, gift: Gift) -> list:
+def claims_of_this_visitor(request: HttpRequest, gift: Gift) -> list:
+    """The claims this browser (its session) or account made on the gift."""
     ids = request.session.get(CLAIMS_SESSION_KEY, {}).get(str(gift.pk), [])
     claims = selectors.claims_by_ids(gift=gift, ids=ids) if ids else []
     if not claims and request.user.is_authenticated:

@@ -1,8 +1,11 @@
 """Reads for merchants, and the one place that decides whose data a user may see."""
 
-from django.db.models import QuerySet
+from datetime import date, datetime, time, timedelta
 
-from .models import Merchant, MerchantStaff
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from .models import AddressAccessLog, Merchant, MerchantStaff
 from .tenancy import owned_by
 
 
@@ -41,3 +44,10 @@ def scope_to_merchant(queryset: QuerySet, user: object) -> QuerySet:
     if merchant is None:
         return queryset.none()
     return queryset.filter(owned_by(queryset.model, [merchant.pk]))
+
+
+def address_views_between(since: date, until: date) -> QuerySet[AddressAccessLog]:
+    """Address views from the start of `since` to the end of `until`, in the shop's zone."""
+    start = timezone.make_aware(datetime.combine(since, time.min))
+    end = timezone.make_aware(datetime.combine(until + timedelta(days=1), time.min))
+    return AddressAccessLog.objects.filter(viewed_at__gte=start, viewed_at__lt=end)

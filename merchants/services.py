@@ -19,6 +19,7 @@ from shop.accounts.models import User
 from shop.catalogue.models import Category
 from shop.core import page_cache
 from shop.core.errors import DomainError
+from shop.privacy import consent
 from shop.webhooks import events
 
 from .models import ApplicationDocument, Merchant, MerchantApplication, MerchantStaff
@@ -119,6 +120,9 @@ def application_submit(
     application.full_clean(exclude=["merchant", "reviewed_by"])
     application.save()
     application.categories.set(categories)
+    consent.consent_record(
+        purpose=consent.Consent.Purpose.MERCHANT_APPLICATION, application=application
+    )
     _documents(application, licence, qualifications)
     missing = _missing_documents(application)
     if missing:

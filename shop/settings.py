@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "shop.partners",
     "shop.api",
     "shop.discovery",
+    "shop.privacy",
     "shop.demo",
 ]
 
@@ -235,6 +236,13 @@ JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=5)
 REFUND_MAX_ATTEMPTS = env.int("REFUND_MAX_ATTEMPTS", default=20)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 WEBHOOK_SWEEP_SECONDS = env.int("WEBHOOK_SWEEP_SECONDS", default=10)
+# --- Personal data (PIPL) --------------------------------------------------------------
+# Recipients' and shipping addresses are masked this long after delivery (or the end of an
+# undelivered order); address views are deleted after their own, longer retention.
+PRIVACY_RETENTION_DAYS = env.int("PRIVACY_RETENTION_DAYS", default=90)
+ADDRESS_LOG_RETENTION_DAYS = env.int("ADDRESS_LOG_RETENTION_DAYS", default=3 * 365)
+PRIVACY_PURGE_SWEEP_SECONDS = env.int("PRIVACY_PURGE_SWEEP_SECONDS", default=60 * 60)
+
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "shop.accounts.tasks.clear_expired_sessions",
@@ -271,6 +279,10 @@ CELERY_BEAT_SCHEDULE = {
     "deliver-due-webhooks": {
         "task": "shop.partners.tasks.webhooks_deliver_due",
         "schedule": WEBHOOK_SWEEP_SECONDS,
+    },
+    "purge-personal-data": {
+        "task": "shop.privacy.tasks.purge_personal_data_task",
+        "schedule": PRIVACY_PURGE_SWEEP_SECONDS,
     },
     "prune-idempotency-keys": {
         "task": "shop.partners.tasks.idempotency_records_prune",

@@ -16,6 +16,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("shop.api.urls")),
+    path("", include("shop.privacy.urls")),
     path("account/", include("shop.accounts.urls")),
     path("merchants/", include("merchants.urls")),
     path("cart/", include("shop.cart.urls")),

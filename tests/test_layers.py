@@ -82,8 +82,10 @@ def _imports(module: str, path: Path) -> set[str]:
                 source = ".".join(base + ([node.module] if node.module else []))
             else:
                 source = node.module or ""
-            targets.add(source)
-            targets.update(f"{source}.{alias.name}" for alias in node.names)
+            named = {f"{source}.{alias.name}" for alias in node.names}
+            targets.update(named)
+            if not named <= MODULES.keys():  # names from the module itself, not submodules
+                targets.add(source)
     return {target for target in targets if target in MODULES and target != module}
 
 
@@ -165,6 +167,9 @@ TIERS = (
             "merchants.uploads",
             "merchants.uscc",
             "merchants.compliance",
+            "shop.privacy.models",
+            "shop.privacy.consent",
+            "shop.privacy.default_notice",
         ),
     ),
     ("outbox", ("shop.webhooks",)),
@@ -172,7 +177,7 @@ TIERS = (
     ("buying", ("shop.sandbox", "shop.payments", "shop.cart", "shop.orders")),
     ("the gift", ("gifting",)),
     ("read models", ("shop.discovery",)),
-    ("partners", ("shop.partners", "merchants")),
+    ("partners", ("shop.partners", "merchants", "shop.privacy")),
 )
 
 

@@ -2,6 +2,8 @@
 
 from django.db import transaction
 
+from shop.privacy import consent
+
 from .models import Address, User
 
 ADDRESS_FIELDS = ("recipient_name", "phone", "province", "city", "district", "street", "postcode")
@@ -9,6 +11,14 @@ ADDRESS_FIELDS = ("recipient_name", "phone", "province", "city", "district", "st
 
 def user_create(*, email: str, password: str, name: str = "") -> User:
     return User.objects.create_user(email=email, password=password, name=name)
+
+
+@transaction.atomic
+def shopper_signup(*, email: str, password: str, name: str = "") -> User:
+    """A shopper's own sign-up: the account and their consent to the privacy notice."""
+    user = user_create(email=email, password=password, name=name)
+    consent.consent_record(purpose=consent.Consent.Purpose.SIGNUP, user=user)
+    return user
 
 
 @transaction.atomic

@@ -34,7 +34,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:profile")
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = services.user_create(
+        user = services.shopper_signup(
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password1"],
             name=form.cleaned_data["name"],

@@ -26,6 +26,7 @@ from shop.catalogue import services as catalogue
 from shop.catalogue.models import Category, Product, ProductImage, Sku, StockRecord
 from shop.discovery.models import Occasion
 from shop.discovery.services import charts_recompute
+from shop.privacy import services as privacy
 
 from . import demo_data, history, selectors
 from .demo_data import ProductPlan
@@ -70,6 +71,7 @@ def demo_seed(*, products: int, gifts: int = demo_data.GIFT_COUNT) -> Seeded:
         gifts=gifts,
     )
     run = charts_recompute()
+    privacy.purge_run()  # operators see the retention purge's last run from the start
     return Seeded(
         categories=new_categories,
         merchants=new_merchants,
@@ -141,14 +143,15 @@ def seed_merchants() -> tuple[dict[str, Merchant], int]:
 
 
 def seed_users() -> int:
-    """The demo shopper (with a default address) and the operator superuser.
+    """The demo shopper (signed up, so with their consent, and a default address) and the
+    operator superuser.
 
     Passwords are set only when an account is created, so a rerun never undoes a change.
     """
     created = 0
     shopper = User.objects.filter(email=demo_data.SHOPPER_EMAIL).first()
     if shopper is None:
-        shopper = account_services.user_create(
+        shopper = account_services.shopper_signup(
             email=demo_data.SHOPPER_EMAIL,
             password=demo_data.SHOPPER_PASSWORD,
             name=demo_data.SHOPPER_NAME,
