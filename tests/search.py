@@ -1,7 +1,8 @@
 """Shared helpers for search tests: products indexed as the shop indexes them."""
 
 from shop.catalogue import selectors, services
-from shop.catalogue.models import Product
+from shop.catalogue.models import Product, SearchSynonym
+from shop.catalogue.synonyms import DEFAULTS
 from tests.factories import ProductFactory, SkuFactory
 
 
@@ -17,3 +18,11 @@ def indexed(stock: int = 5, **kwargs: object) -> Product:
 
 def titles(query: str) -> set[str]:
     return {p.title for p in selectors.product_listing(query=query)}
+
+
+def ensure_default_synonyms() -> None:
+    """The shipped rules (a transactional test may have flushed what the migration wrote)."""
+    for term, alternatives, kind in DEFAULTS:
+        SearchSynonym.objects.get_or_create(
+            term=term, defaults={"alternatives": alternatives, "kind": kind}
+        )

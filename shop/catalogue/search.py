@@ -206,13 +206,18 @@ class Document:
             + SearchVector(Value(" ".join(self.body)), weight="C", config=CONFIG)
         )
 
-    def lexicon(self) -> set[str]:
-        """Latin words of the title and names, for typo correction."""
-        return {
-            term
-            for term in (*self.title, *self.names)
-            if not is_chinese(term) and len(term) >= LEXICON_MIN_LENGTH and not term.isdigit()
-        }
+
+
+def lexicon_words(text: str) -> set[str]:
+    """What typo correction compares query words with: the Latin words of a title or name
+    and the full pinyin of its Chinese words (not initials: too short to compare)."""
+    words: set[str] = set()
+    for run in runs(text):
+        if is_chinese(run):
+            words.update(pinyin_terms(word)[0] for word in segment(run) if len(word) > 1)
+        elif len(run) >= LEXICON_MIN_LENGTH and not run.isdigit():
+            words.add(run)
+    return words
 
 
 def uses_full_text() -> bool:

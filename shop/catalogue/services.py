@@ -53,15 +53,17 @@ def product_search_index_refresh(
             category, merchant = product.category, product.merchant
             text = f"{category.name} {category.name_en} {merchant.name} {merchant.name_en}"
             names[key] = search.expanded_terms(text, rules, pinyin=True)
+            words |= search.lexicon_words(text)
+        title = f"{product.title} {product.title_en}"
+        words |= search.lexicon_words(title)
         document = search.Document(
-            title=search.expanded_terms(f"{product.title} {product.title_en}", rules, pinyin=True),
+            title=search.expanded_terms(title, rules, pinyin=True),
             names=names[key],
             body=search.expanded_terms(f"{product.description} {product.description_en}", rules),
         )
         product.search_document = document.stored()
         if full_text:
             product.search_vector = document.vector()
-        words |= document.lexicon()
         batch.append(product)
     fields = ["search_document", "search_vector"] if full_text else ["search_document"]
     Product.objects.bulk_update(batch, fields, batch_size=INDEX_BATCH_SIZE)

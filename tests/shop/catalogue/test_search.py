@@ -1,20 +1,14 @@
 import pytest
 
 from shop.catalogue import search, selectors
-from shop.catalogue.models import SearchSynonym
-from shop.catalogue.synonyms import DEFAULTS
 from shop.discovery.models import ChartRun, ProductGiftStats
 from tests.factories import CategoryFactory, MerchantFactory
-from tests.search import indexed, titles
+from tests.search import ensure_default_synonyms, indexed, titles
 
 
 @pytest.fixture
 def default_synonyms(db: None) -> None:
-    """The shipped rules (a transactional test elsewhere may have flushed the migration's)."""
-    for term, alternatives, kind in DEFAULTS:
-        SearchSynonym.objects.get_or_create(
-            term=term, defaults={"alternatives": alternatives, "kind": kind}
-        )
+    ensure_default_synonyms()
 
 
 def test_document_terms_keep_characters_and_pairs_and_add_jieba_words() -> None:
