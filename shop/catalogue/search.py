@@ -207,7 +207,6 @@ class Document:
         )
 
 
-
 def lexicon_words(text: str) -> set[str]:
     """What typo correction compares query words with: the Latin words of a title or name
     and the full pinyin of its Chinese words (not initials: too short to compare)."""
