@@ -25,7 +25,7 @@ description C). SQLite, the zero-config default, stores the same terms in
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
@@ -85,15 +85,22 @@ def _bigrams(run: str) -> list[str]:
     return [run[i : i + 2] for i in range(len(run) - 1)]
 
 
-def segment(run: str) -> list[str]:
+WORD_CACHE_SIZE = 100_000
+"""Runs and words remembered per process: a catalogue repeats them, and pinyin is most of
+the cost of indexing (the demo titles: ten times faster with the cache)."""
+
+
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def segment(run: str) -> tuple[str, ...]:
     """jieba's search-mode words of a Chinese run (马克杯 → 马克, 马克杯)."""
-    return [word for word in _segmenter().cut_for_search(run) if word.strip()]
+    return tuple(word for word in _segmenter().cut_for_search(run) if word.strip())
 
 
-def pinyin_terms(word: str) -> list[str]:
+@lru_cache(maxsize=WORD_CACHE_SIZE)
+def pinyin_terms(word: str) -> tuple[str, str]:
     """Full pinyin and initials of a Chinese word: 咖啡 → kafei, kf."""
     lazy_pinyin, initials = _pinyin()
-    return ["".join(lazy_pinyin(word)), "".join(lazy_pinyin(word, style=initials))]
+    return "".join(lazy_pinyin(word)), "".join(lazy_pinyin(word, style=initials))
 
 
 def light_stem(word: str) -> str:
@@ -114,7 +121,7 @@ def text_terms(text: str, *, pinyin: bool = False) -> list[str]:
         if not is_chinese(run):
             terms.append(run)
             continue
-        words = segment(run) if len(run) > 1 else []
+        words = segment(run) if len(run) > 1 else ()
         terms.extend(run)
         terms.extend(_bigrams(run))
         terms.extend(word for word in words if len(word) > 2)
@@ -261,8 +268,8 @@ def query_groups(text: str, corrections: dict[str, list[str]]) -> list[list[list
         elif len(run) == 1:
             groups.append([[run]])
         else:
-            words = segment(run)
-            options = [_bigrams(run), pinyin_terms(run)[:1]]
+            words = list(segment(run))
+            options = [_bigrams(run), list(pinyin_terms(run)[:1])]
             if any(len(word) > 1 for word in words):  # 豆咖 is no word: its characters are not
                 options.insert(1, words)
             groups.append([list(dict.fromkeys(o)) for o in dict.fromkeys(map(tuple, options))])

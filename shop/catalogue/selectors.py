@@ -190,3 +190,75 @@ def product_detail(*, pk: int) -> Product:
         .prefetch_related("images", Prefetch("skus", queryset=skus, to_attr="skus_on_sale"))
     )
     return get_object_or_404(queryset, pk=pk)
+
+
+def _name_terms(*names: str) -> set[str]:
+    return {
+        term if search.is_chinese(term) else search.light_stem(term)
+        for term in search.text_terms(" ".join(names), pinyin=True)
+    }
+
+
+def _name_matches(terms: set[str], query: str) -> bool:
+    """Every run of the query starts one of the name's terms (so `ka` suggests 咖啡)."""
+    wanted = search.runs(query)
+    return bool(wanted) and all(
+        any(
+            term.startswith(run if search.is_chinese(run) else search.light_stem(run))
+            for term in terms
+        )
+        for run in wanted
+    )
+
+
+def categories_matching(categories: list[Category], query: str, *, limit: int) -> list[Category]:
+    """Categories of the tree whose names (Chinese, English or pinyin) the query starts."""
+    flat = [c for top in categories for c in (top, *top.children.all())]
+    return [c for c in flat if _name_matches(_name_terms(c.name, c.name_en), query)][:limit]
+
+
+def shops_matching(query: str, *, limit: int) -> list[Merchant]:
+    """Active shops whose names (Chinese, English or pinyin) the query starts (one query)."""
+    shops = Merchant.objects.filter(status=Merchant.Status.ACTIVE).only("name", "name_en")
+    return [
+        m for m in shops.order_by("pk") if _name_matches(_name_terms(m.name, m.name_en), query)
+    ][:limit]
+
+
+def search_suggestions(query: str, *, limit: int = 5) -> dict[str, list]:
+    """What the search box offers while a shopper types: products (the last word may be
+    unfinished), categories and shops."""
+    products = product_search(product_visible(), query, prefix=True)
+    return {
+        "products": list(with_search_order(with_card_data(products))[:limit]),
+        "categories": categories_matching(category_tree(), query, limit=limit),
+        "shops": shops_matching(query, limit=limit),
+    }
+
+
+def closest_categories(categories: list[Category], query: str, *, limit: int = 4) -> list[Category]:
+    """For a search that found nothing: categories sharing a character, a word start or a
+    close English word with the query, else the first top-level ones."""
+    close = []
+    wanted = search.runs(query)
+    for category in (c for top in categories for c in (top, *top.children.all())):
+        names = f"{category.name} {category.name_en}".lower()
+        score = max(
+            (
+                1.0
+                if search.is_chinese(run) and set(run) & set(category.name)
+                else max((search.similarity(run, w) for w in search.runs(names)), default=0.0)
+                for run in wanted
+            ),
+            default=0.0,
+        )
+        if score >= search.TYPO_SIMILARITY:
+            close.append((-score, category.position, category.pk, category))
+    found = [c for *_, c in sorted(close, key=lambda row: row[:3])]
+    return (found or list(categories))[:limit]
+
+
+def did_you_mean(query: str, corrections: dict[str, list[str]]) -> str:
+    """The query with each misspelt word replaced by its closest correction ('' if none)."""
+    fixed = " ".join(corrections.get(run, [run])[0] for run in search.runs(query))
+    return fixed if corrections and fixed != query.lower() else ""
