@@ -27,7 +27,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.models import Case, F, FloatField, Q, QuerySet, Value, When
 
@@ -205,13 +205,6 @@ class Document:
             for term in (*self.title, *self.names, *self.body)
         )
         return f" {' '.join(terms)} "
-
-    def vector(self) -> SearchVector:
-        return (
-            SearchVector(Value(" ".join(self.title)), weight="A", config=CONFIG)
-            + SearchVector(Value(" ".join(self.names)), weight="B", config=CONFIG)
-            + SearchVector(Value(" ".join(self.body)), weight="C", config=CONFIG)
-        )
 
 
 def lexicon_words(text: str) -> set[str]:
