@@ -103,6 +103,7 @@ class Product(models.Model):
     )
     search_vector = SearchVectorField(null=True, editable=False)
     search_document = models.TextField(editable=False, blank=True, default="")
+    search_title = models.TextField(editable=False, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

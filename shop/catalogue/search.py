@@ -19,7 +19,8 @@ each matched by its character pairs, its jieba words or its pinyin.
 
 PostgreSQL ranks with `ts_rank` over weighted vectors (title A, category and shop B,
 description C). SQLite, the zero-config default, stores the same terms in
-`Product.search_document` and matches them with LIKE; it ranks title hits first.
+`Product.search_document` (and the title's in `search_title`) and matches them with LIKE;
+it ranks products whose title matches the whole query first.
 """
 
 import re
@@ -39,8 +40,9 @@ _SEPARATORS = re.compile(r"[,，、;；\n]+")
 
 TYPO_MIN_LENGTH = 4
 """Latin words shorter than this are never corrected (too few trigrams to compare)."""
-TYPO_SIMILARITY = 0.25
-"""Trigram similarity from which a lexicon word counts as what was meant (moug ~ mug: 0.29)."""
+TYPO_SIMILARITY = 0.28
+"""Trigram similarity from which a lexicon word counts as what was meant: moug ~ mug is 0.29,
+moug ~ moli (茉莉) 0.25 and moug ~ mountain 0.27 are not."""
 TYPO_CHOICES = 3
 """Corrections tried per misspelt word."""
 LEXICON_MIN_LENGTH = 3
@@ -200,11 +202,16 @@ class Document:
     def stored(self) -> str:
         """`Product.search_document`: every term once, Latin ones lightly stemmed, padded
         with spaces so SQLite can match whole terms with LIKE '% term %'."""
-        terms = dict.fromkeys(
-            term if is_chinese(term) else light_stem(term)
-            for term in (*self.title, *self.names, *self.body)
-        )
-        return f" {' '.join(terms)} "
+        return _stored((*self.title, *self.names, *self.body))
+
+    def stored_title(self) -> str:
+        """`Product.search_title`: the title's terms alone, for SQLite's ranking."""
+        return _stored(self.title)
+
+
+def _stored(terms: Iterable[str]) -> str:
+    unique = dict.fromkeys(term if is_chinese(term) else light_stem(term) for term in terms)
+    return f" {' '.join(unique)} "
 
 
 def lexicon_words(text: str) -> set[str]:
@@ -288,7 +295,9 @@ def tsquery(groups: list[list[list[str]]], *, prefix: bool = False) -> str:
     return " & ".join(parts)
 
 
-def _document_q(groups: list[list[list[str]]], *, prefix: bool = False) -> Q:
+def _document_q(
+    groups: list[list[list[str]]], *, prefix: bool = False, field: str = "search_document"
+) -> Q:
     condition = Q()
     for n, group in enumerate(groups):
         either = Q()
@@ -297,9 +306,9 @@ def _document_q(groups: list[list[list[str]]], *, prefix: bool = False) -> Q:
             for term in option:
                 stem = term if is_chinese(term) else light_stem(term)
                 if prefix and n == len(groups) - 1 and not is_chinese(term):
-                    both &= Q(search_document__contains=f" {stem}")
+                    both &= Q(**{f"{field}__contains": f" {stem}"})
                 else:
-                    both &= Q(search_document__contains=f" {stem} ")
+                    both &= Q(**{f"{field}__contains": f" {stem} "})
             either |= both
         condition &= either
     return condition
@@ -325,9 +334,7 @@ def filter_by_query(
         return queryset.filter(search_vector=query).annotate(
             rank=SearchRank(F("search_vector"), query)
         )
-    in_title = Q()
-    for run in runs(text):
-        in_title |= Q(title__icontains=run) | Q(title_en__icontains=run)
+    in_title = _document_q(groups, prefix=prefix, field="search_title")
     return queryset.filter(_document_q(groups, prefix=prefix)).annotate(
         rank=Case(When(in_title, then=Value(1.0)), default=Value(0.0), output_field=FloatField())
     )

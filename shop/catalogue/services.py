@@ -63,6 +63,7 @@ def product_search_index_refresh(
             body=search.expanded_terms(f"{product.description} {product.description_en}", rules),
         )
         product.search_document = document.stored()
+        product.search_title = document.stored_title()
         documents.append(document)
         batch.append(product)
     if full_text:
@@ -71,7 +72,9 @@ def product_search_index_refresh(
                 batch[start : start + INDEX_BATCH_SIZE], documents[start : start + INDEX_BATCH_SIZE]
             )
     else:
-        Product.objects.bulk_update(batch, ["search_document"], batch_size=INDEX_BATCH_SIZE)
+        Product.objects.bulk_update(
+            batch, ["search_document", "search_title"], batch_size=INDEX_BATCH_SIZE
+        )
     SearchWord.objects.bulk_create(
         [SearchWord(word=word) for word in sorted(words) if len(word) <= WORD_MAX_LENGTH],
         ignore_conflicts=True,
@@ -84,11 +87,13 @@ def product_search_index_refresh(
 _VECTORS_UPDATE = """
 UPDATE catalogue_product AS p
 SET search_document = v.document,
+    search_title = v.title_terms,
     search_vector = setweight(to_tsvector(%(config)s::regconfig, v.title), 'A')
         || setweight(to_tsvector(%(config)s::regconfig, v.names), 'B')
         || setweight(to_tsvector(%(config)s::regconfig, v.body), 'C')
-FROM unnest(%(ids)s::bigint[], %(documents)s::text[], %(titles)s::text[], %(names)s::text[],
-            %(bodies)s::text[]) AS v(id, document, title, names, body)
+FROM unnest(%(ids)s::bigint[], %(documents)s::text[], %(title_terms)s::text[],
+            %(titles)s::text[], %(names)s::text[], %(bodies)s::text[])
+    AS v(id, document, title_terms, title, names, body)
 WHERE p.id = v.id
 """
 
@@ -101,6 +106,7 @@ def _vectors_update(products: list[Product], documents: list[search.Document]) -
                 "config": search.CONFIG,
                 "ids": [p.pk for p in products],
                 "documents": [p.search_document for p in products],
+                "title_terms": [p.search_title for p in products],
                 "titles": [" ".join(d.title) for d in documents],
                 "names": [" ".join(d.names) for d in documents],
                 "bodies": [" ".join(d.body) for d in documents],
@@ -182,7 +188,7 @@ def search_synonym_delete(*, synonym: SearchSynonym) -> None:
 
 @transaction.atomic
 def product_save(*, product: Product) -> Product:
-    product.full_clean(exclude=["search_vector", "search_document"])
+    product.full_clean(exclude=["search_vector", "search_document", "search_title"])
     product.save()
     product_search_index_refresh(products=[product])
     return product

@@ -43,4 +43,9 @@ class Migration(migrations.Migration):
             name='search_document',
             field=models.TextField(blank=True, default='', editable=False),
         ),
+        migrations.AddField(
+            model_name='product',
+            name='search_title',
+            field=models.TextField(blank=True, default='', editable=False),
+        ),
     ]

@@ -155,6 +155,14 @@ def test_the_sqlite_path_matches_the_same_terms(monkeypatch) -> None:
 
 
 @pytest.mark.django_db
+def test_the_sqlite_path_ranks_title_matches_first(monkeypatch) -> None:
+    monkeypatch.setattr(search, "uses_full_text", lambda: False)
+    in_title = indexed(title="包", title_en="Leather bag")
+    in_body = indexed(title="盒", title_en="Box", description_en="with a bag inside")
+    assert list(selectors.product_listing(query="bag")) == [in_title, in_body]
+
+
+@pytest.mark.django_db
 def test_a_query_with_only_punctuation_finds_nothing() -> None:
     indexed(title="包", title_en="Bag")
     assert titles("%%%") == set()
