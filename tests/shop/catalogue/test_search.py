@@ -1,6 +1,10 @@
+import io
+
 import pytest
+from django.core.management import call_command
 
 from shop.catalogue import search, selectors
+from shop.catalogue.models import Product
 from shop.discovery.models import ChartRun, ProductGiftStats
 from tests.factories import CategoryFactory, MerchantFactory
 from tests.search import ensure_default_synonyms, indexed, titles
@@ -166,3 +170,15 @@ def test_the_sqlite_path_ranks_title_matches_first(monkeypatch) -> None:
 def test_a_query_with_only_punctuation_finds_nothing() -> None:
     indexed(title="包", title_en="Bag")
     assert titles("%%%") == set()
+
+
+@pytest.mark.django_db
+def test_reindex_search_rebuilds_every_products_index() -> None:
+    indexed(title="马克杯", title_en="Mug")
+    Product.objects.update(search_document="", search_title="", search_vector=None)
+    out = io.StringIO()
+
+    call_command("reindex_search", stdout=out)
+
+    assert "Re-indexed 1 products" in out.getvalue()
+    assert titles("mug") == {"马克杯"}
