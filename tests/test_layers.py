@@ -173,7 +173,7 @@ TIERS = (
         ),
     ),
     ("outbox", ("shop.webhooks",)),
-    ("catalogue", ("shop.catalogue",)),
+    ("catalogue", ("shop.catalogue", "shop.discovery.models")),
     ("buying", ("shop.sandbox", "shop.payments", "shop.cart", "shop.orders")),
     ("the gift", ("gifting",)),
     ("read models", ("shop.discovery",)),

@@ -12,7 +12,7 @@ from merchants.selectors import is_operator
 
 from . import services
 from .forms import ProductImageForm
-from .models import Category, Product, ProductImage, Sku, StockRecord
+from .models import Category, Product, ProductImage, SearchSynonym, Sku, StockRecord
 
 
 class SubcategoryInline(admin.TabularInline):
@@ -218,3 +218,24 @@ class StockRecordAdmin(MerchantScopedAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+@admin.register(SearchSynonym)
+class SearchSynonymAdmin(OperatorOnlyAdmin):
+    """Search rules for the whole shop; a change re-indexes the products it touches."""
+
+    list_display = ["term", "alternatives", "kind"]
+    list_filter = ["kind"]
+    search_fields = ["term", "alternatives"]
+
+    def save_model(
+        self, request: HttpRequest, obj: SearchSynonym, form: object, change: bool
+    ) -> None:
+        services.search_synonym_save(synonym=obj)
+
+    def delete_model(self, request: HttpRequest, obj: SearchSynonym) -> None:
+        services.search_synonym_delete(synonym=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[SearchSynonym]) -> None:
+        for synonym in queryset:
+            services.search_synonym_delete(synonym=synonym)

@@ -102,6 +102,8 @@ class Product(models.Model):
         _("review note"), max_length=500, blank=True, help_text=_("Why the product was rejected.")
     )
     search_vector = SearchVectorField(null=True, editable=False)
+    search_document = models.TextField(editable=False, blank=True, default="")
+    search_title = models.TextField(editable=False, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -208,3 +210,45 @@ class StockRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sku}: {self.quantity}"
+
+
+class SearchSynonym(models.Model):
+    """An operator's search rule: a broader word (杯子 finds 马克杯, 茶杯) or a synonym group.
+
+    Rules are applied when products are indexed, so a saved or deleted rule re-indexes the
+    products whose texts have any of its words (in the background).
+    """
+
+    class Kind(models.TextChoices):
+        HYPERNYM = "hypernym", _("Broader word: finds the narrower ones")
+        SYNONYM = "synonym", _("Synonyms: each word finds the others")
+
+    term = models.CharField(_("word"), max_length=50, unique=True)
+    alternatives = models.CharField(
+        _("also finds"),
+        max_length=500,
+        help_text=_("Words separated by commas, for example 马克杯, 茶杯, mug."),
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.HYPERNYM)
+
+    class Meta:
+        verbose_name = _("search synonym")
+        verbose_name_plural = _("search synonyms")
+        ordering = ["term"]
+
+    def __str__(self) -> str:
+        return f"{self.term} → {self.alternatives}"
+
+
+class SearchWord(models.Model):
+    """A Latin word of the catalogue's titles and names: what a misspelt query word is
+    compared with (trigram similarity), so `cofee` finds coffee."""
+
+    word = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        verbose_name = _("search word")
+        verbose_name_plural = _("search words")
+
+    def __str__(self) -> str:
+        return self.word

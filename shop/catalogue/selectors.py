@@ -1,12 +1,29 @@
 """Reads for the storefront: query counts that do not grow with the catalogue."""
 
-from django.db.models import Exists, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db import connections, router
+from django.db.models import (
+    Case,
+    Exists,
+    FloatField,
+    IntegerField,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from merchants.models import Merchant
+from shop.discovery.models import UNKNOWN_ACCEPTANCE, ChartRun, ProductGiftStats
 
 from . import search
-from .models import Category, Product, ProductImage, Sku
+from .models import Category, Product, ProductImage, SearchSynonym, SearchWord, Sku
 
 SORTS = {
     "newest": ("-created_at", "-pk"),
@@ -63,13 +80,100 @@ def product_listing(
     if category is not None:
         products = products.filter(Q(category=category) | Q(category__parent=category))
     if query:
-        products = search.filter_by_query(products, query)
+        products = product_search(products, query)
     products = with_card_data(products)
     if sort in SORTS:
         return products.order_by(*SORTS[sort])
-    if query and search.uses_full_text():
-        return products.order_by("-rank", "-pk")
+    if query:
+        return with_search_order(products)
     return products.order_by("-created_at", "-pk")
+
+
+GIFTABLE = Q(category__giftable=True) & (
+    Q(category__parent__isnull=True) | Q(category__parent__giftable=True)
+)
+
+
+def search_rules() -> list[search.Expansion]:
+    """The operators' synonym rules, as the index applies them (one query)."""
+    return [
+        expansion
+        for synonym in SearchSynonym.objects.all()
+        for expansion in search.expansions(
+            term=synonym.term,
+            alternatives=synonym.alternatives,
+            symmetric=synonym.kind == SearchSynonym.Kind.SYNONYM,
+        )
+    ]
+
+
+_CORRECTIONS_SQL = """
+SELECT q, word FROM (
+    SELECT t.q, w.word, row_number() OVER (
+        PARTITION BY t.q ORDER BY similarity(w.word, t.q) DESC, w.word
+    ) AS n
+    FROM unnest(%s::text[]) AS t(q)
+    JOIN catalogue_searchword w ON similarity(w.word, t.q) >= %s
+    WHERE NOT EXISTS (SELECT 1 FROM catalogue_searchword e WHERE e.word = t.q)
+) AS ranked
+WHERE n <= %s
+ORDER BY q, n
+"""
+
+
+def search_corrections(text: str) -> dict[str, list[str]]:
+    """For each Latin word of `text` the catalogue does not have, the closest words it
+    has by trigram similarity (cofee → coffee). One query whenever `text` has such words."""
+    words = search.latin_words(text)
+    if not words:
+        return {}
+    found: dict[str, list[str]] = {}
+    if search.uses_full_text():
+        with connections[router.db_for_read(SearchWord)].cursor() as cursor:
+            cursor.execute(_CORRECTIONS_SQL, [words, search.TYPO_SIMILARITY, search.TYPO_CHOICES])
+            for word, correction in cursor.fetchall():
+                found.setdefault(word, []).append(correction)
+        return found
+    lexicon = list(SearchWord.objects.values_list("word", flat=True))
+    known = set(lexicon)
+    for word in words:
+        if word in known:
+            continue
+        scored = sorted((-search.similarity(w, word), w) for w in lexicon)
+        close = [w for score, w in scored if -score >= search.TYPO_SIMILARITY]
+        if close:
+            found[word] = close[: search.TYPO_CHOICES]
+    return found
+
+
+def product_search(
+    products: QuerySet[Product], query: str, *, prefix: bool = False
+) -> QuerySet[Product]:
+    """`products` matching a shopper's query, typos corrected, annotated with `rank`."""
+    return search.filter_by_query(
+        products, query, corrections=search_corrections(query), prefix=prefix
+    )
+
+
+def with_search_order(products: QuerySet[Product]) -> QuerySet[Product]:
+    """Search results in the shop's order: giftable products in stock first, then other
+    products in stock, then sold-out ones; within each, the better match, then the product
+    recipients accept more often (the gift statistics of the latest chart run)."""
+    latest = ChartRun.objects.order_by("-pk").values("pk")[:1]
+    acceptance = ProductGiftStats.objects.filter(run=Subquery(latest), product=OuterRef("pk"))
+    return products.annotate(
+        availability=Case(
+            When(GIFTABLE & Q(stock_total__gt=0), then=Value(2)),
+            When(stock_total__gt=0, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+        acceptance=Coalesce(
+            Subquery(acceptance.values("acceptance")[:1]),
+            Value(UNKNOWN_ACCEPTANCE),
+            output_field=FloatField(),
+        ),
+    ).order_by("-availability", "-rank", "-acceptance", "-pk")
 
 
 def product_featured(*, limit: int = 8) -> list[Product]:
@@ -86,3 +190,75 @@ def product_detail(*, pk: int) -> Product:
         .prefetch_related("images", Prefetch("skus", queryset=skus, to_attr="skus_on_sale"))
     )
     return get_object_or_404(queryset, pk=pk)
+
+
+def _name_terms(*names: str) -> set[str]:
+    return {
+        term if search.is_chinese(term) else search.light_stem(term)
+        for term in search.text_terms(" ".join(names), pinyin=True)
+    }
+
+
+def _name_matches(terms: set[str], query: str) -> bool:
+    """Every run of the query starts one of the name's terms (so `ka` suggests 咖啡)."""
+    wanted = search.runs(query)
+    return bool(wanted) and all(
+        any(
+            term.startswith(run if search.is_chinese(run) else search.light_stem(run))
+            for term in terms
+        )
+        for run in wanted
+    )
+
+
+def categories_matching(categories: list[Category], query: str, *, limit: int) -> list[Category]:
+    """Categories of the tree whose names (Chinese, English or pinyin) the query starts."""
+    flat = [c for top in categories for c in (top, *top.children.all())]
+    return [c for c in flat if _name_matches(_name_terms(c.name, c.name_en), query)][:limit]
+
+
+def shops_matching(query: str, *, limit: int) -> list[Merchant]:
+    """Active shops whose names (Chinese, English or pinyin) the query starts (one query)."""
+    shops = Merchant.objects.filter(status=Merchant.Status.ACTIVE).only("name", "name_en")
+    return [
+        m for m in shops.order_by("pk") if _name_matches(_name_terms(m.name, m.name_en), query)
+    ][:limit]
+
+
+def search_suggestions(query: str, *, limit: int = 5) -> dict[str, list]:
+    """What the search box offers while a shopper types: products (the last word may be
+    unfinished), categories and shops."""
+    products = product_search(product_visible(), query, prefix=True)
+    return {
+        "products": list(with_search_order(with_card_data(products))[:limit]),
+        "categories": categories_matching(category_tree(), query, limit=limit),
+        "shops": shops_matching(query, limit=limit),
+    }
+
+
+def closest_categories(categories: list[Category], query: str, *, limit: int = 4) -> list[Category]:
+    """For a search that found nothing: categories sharing a character, a word start or a
+    close English word with the query, else the first top-level ones."""
+    close = []
+    wanted = search.runs(query)
+    for category in (c for top in categories for c in (top, *top.children.all())):
+        names = f"{category.name} {category.name_en}".lower()
+        score = max(
+            (
+                1.0
+                if search.is_chinese(run) and set(run) & set(category.name)
+                else max((search.similarity(run, w) for w in search.runs(names)), default=0.0)
+                for run in wanted
+            ),
+            default=0.0,
+        )
+        if score >= search.TYPO_SIMILARITY:
+            close.append((-score, category.position, category.pk, category))
+    found = [c for *_, c in sorted(close, key=lambda row: row[:3])]
+    return (found or list(categories))[:limit]
+
+
+def did_you_mean(query: str, corrections: dict[str, list[str]]) -> str:
+    """The query with each misspelt word replaced by its closest correction ('' if none)."""
+    fixed = " ".join(corrections.get(run, [run])[0] for run in search.runs(query))
+    return fixed if corrections and fixed != query.lower() else ""

@@ -1,7 +1,10 @@
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
+from django.utils.http import urlencode
 from django.views.generic import ListView
 
 from gifting.selectors import giftable_skus, product_is_giftable
@@ -64,7 +67,7 @@ class ProductListView(ListView):
         )
 
     def get_context_data(self, **kwargs: object) -> dict:
-        return super().get_context_data(
+        context = super().get_context_data(
             form=self.form,
             categories=self.tree,
             category=self.category,
@@ -73,6 +76,46 @@ class ProductListView(ListView):
             sort_choices=SORT_CHOICES,
             **kwargs,
         )
+        query = context["query"]
+        if query and not context["paginator"].count:
+            context.update(
+                closest_categories=selectors.closest_categories(self.tree, query),
+                did_you_mean=selectors.did_you_mean(query, selectors.search_corrections(query)),
+                gift_chart=discovery.gift_chart(limit=6),
+            )
+        return context
+
+
+SUGGEST_MAX_AGE = 60
+"""Seconds a browser (or CDN) may reuse a suggestion answer; the server's page cache
+holds it PAGE_CACHE_SECONDS on top."""
+
+
+@anonymous_page_cache
+def search_suggest(request: HttpRequest) -> JsonResponse:
+    """`/search/suggest/?q=…`: products, categories and shops for the search box, as JSON."""
+    query = ListingForm(request.GET).value("q")
+    found = selectors.search_suggestions(query) if query else {}
+    listing = reverse("catalogue:product_list")
+    response = JsonResponse(
+        {
+            "query": query,
+            "products": [
+                {"title": p.display_title, "url": reverse("catalogue:product_detail", args=[p.pk])}
+                for p in found.get("products", [])
+            ],
+            "categories": [
+                {"name": c.display_name, "url": reverse("catalogue:category", args=[c.slug])}
+                for c in found.get("categories", [])
+            ],
+            "shops": [
+                {"name": m.display_name, "url": f"{listing}?{urlencode({'q': m.name})}"}
+                for m in found.get("shops", [])
+            ],
+        }
+    )
+    patch_cache_control(response, public=True, max_age=SUGGEST_MAX_AGE)
+    return response
 
 
 @anonymous_page_cache

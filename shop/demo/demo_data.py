@@ -1193,11 +1193,13 @@ def product_plan(index: int) -> ProductPlan:
     """Product number `index`, always the same: its own seeded generator, no shared state.
 
     Subcategories take turns (index modulo their count), so any catalogue of at least
-    `len(LEAVES)` products has something in every category, jewellery and courses included.
+    `len(LEAVES)` products has something in every category, jewellery and courses included;
+    within a subcategory the items take turns too, so the default 200 products sell every
+    item (search's relevance set looks for 茶杯 and 双肩包 as well as 马克杯).
     """
     rng = random.Random(index)
     leaf = LEAVES[index % len(LEAVES)]
-    item = rng.choice(leaf.items)
+    item = leaf.items[index // len(LEAVES) % len(leaf.items)]
     merchant = rng.choice(leaf.merchants)
     suffix, suffix_en = leaf.suffixes[0] if rng.random() < 0.5 else rng.choice(leaf.suffixes)
     tail, tail_en = rng.choice(leaf.tails)

@@ -135,6 +135,10 @@ class RisingBrandEntry(models.Model):
         return round(self.growth * 100)
 
 
+UNKNOWN_ACCEPTANCE = 0.5
+"""The smoothed acceptance rate of a product nobody has gifted yet: (0 + 1) ÷ (0 + 2)."""
+
+
 class ProductGiftStats(models.Model):
     """How a product fares as a gift, for the gift finder.
 

@@ -26,6 +26,7 @@ from shop.catalogue.models import Category, Product, ProductImage, Sku
 from shop.catalogue.selectors import product_visible, with_card_data
 
 from .models import (
+    UNKNOWN_ACCEPTANCE,
     AlsoGivenEntry,
     ChartRun,
     GiftChartEntry,
@@ -34,8 +35,6 @@ from .models import (
     RisingBrandEntry,
 )
 
-UNKNOWN_ACCEPTANCE = 0.5
-"""The smoothed acceptance rate of a product nobody has gifted yet: (0 + 1) ÷ (0 + 2)."""
 STOCK_ENOUGH = 10
 """Units in stock from which stock no longer raises a product in the gift finder."""
 

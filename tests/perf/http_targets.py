@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from urllib.parse import quote
 
 from shop.catalogue.models import Product, StockRecord
 from shop.partners import services
@@ -73,6 +74,14 @@ def _links(count: int) -> Callable[[], dict]:
     return lambda: {"links": data.live_links(data.shop(skus=20, senders=50), count)}
 
 
+SEARCHES = ("咖啡", "杯子", "背包", "kafei", "cofee", "bag", "耳机", "围巾", "mug", "礼盒")
+
+
+def _cold_search(data: dict, n: int) -> str:
+    """A shopper's query, never the same URL twice in a cycle: the page cache cannot help."""
+    return f"/products/?q={quote(SEARCHES[n % len(SEARCHES)])}&n={n}"
+
+
 CLAIMS = 6_000  # more than two workers can accept in one run
 API_CLIENTS = 16  # the partner API issue's figure: 16 concurrent clients
 
@@ -89,6 +98,7 @@ def _brand() -> dict:
 TARGETS: list[Target] = [
     Target("floor (/healthz)", "GET", lambda d, n: "/healthz", is_floor=True),
     Target("listing", "GET", lambda d, n: "/products/", floor_share=0.5),
+    Target("search (cold)", "GET", _cold_search, floor_share=0.5),
     Target(
         "product page",
         "GET",

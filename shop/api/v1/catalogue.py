@@ -1,13 +1,12 @@
 """Catalogue: browse categories and products; a managed merchant's products and SKUs."""
 
 from django.db import transaction
-from django.db.models import Q
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from shop.catalogue import search
+from shop.catalogue import selectors as catalogue_selectors
 from shop.catalogue import services as catalogue
 from shop.catalogue.models import Category, Product, Sku
 from shop.partners import selectors
@@ -134,13 +133,12 @@ class ProductList(PartnerView):
             products = products.filter(merchant_id=merchant)
         giftable = _flag(params.get("giftable"), "giftable")
         if giftable is not None:
-            giftable_q = Q(category__giftable=True) & (
-                Q(category__parent__isnull=True) | Q(category__parent__giftable=True)
+            products = products.filter(
+                catalogue_selectors.GIFTABLE if giftable else ~catalogue_selectors.GIFTABLE
             )
-            products = products.filter(giftable_q if giftable else ~giftable_q)
         query = params.get("q", "").strip()[:100]
         if query:
-            products = search.filter_by_query(products, query)
+            products = catalogue_selectors.product_search(products, query)
         return self.paginated(products)
 
     @extend_schema(request=NewProductSerializer, responses={201: ProductCreated})

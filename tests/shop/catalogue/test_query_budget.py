@@ -5,6 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from shop.catalogue import services
+from shop.catalogue.models import Product
 from tests.factories import CategoryFactory, ProductFactory, ProductImageFactory, SkuFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +28,11 @@ def _catalogue(count: int) -> None:
         SkuFactory(product=product)
     for product in products[:5]:
         ProductImageFactory(product=product)
+    services.product_search_index_refresh(
+        products=Product.objects.select_related("category", "merchant").filter(
+            pk__in=[p.pk for p in products]
+        )
+    )
 
 
 def _queries(client, url: str, params: dict | None = None) -> int:
@@ -36,7 +43,15 @@ def _queries(client, url: str, params: dict | None = None) -> int:
 
 
 @pytest.mark.parametrize(
-    "params", [{}, {"q": "Product"}, {"sort": "price_asc", "page": "1"}, {"category": "category-0"}]
+    "params",
+    [
+        {},
+        {"q": "Product"},
+        {"q": "商品 prodct"},
+        {"q": "no such thing"},
+        {"sort": "price_asc", "page": "1"},
+        {"category": "category-0"},
+    ],
 )
 def test_listing_runs_the_same_few_queries_for_10_and_500_products(client, params: dict) -> None:
     _catalogue(10)
@@ -45,6 +60,15 @@ def test_listing_runs_the_same_few_queries_for_10_and_500_products(client, param
     large = _queries(client, reverse("catalogue:product_list"), params)
     assert small == large
     assert large <= BUDGET
+
+
+@pytest.mark.parametrize("query", ["商品", "prod", "kafei"])
+def test_suggestions_run_the_same_few_queries_for_10_and_500_products(client, query) -> None:
+    _catalogue(10)
+    small = _queries(client, reverse("catalogue:search_suggest"), {"q": query})
+    _catalogue(490)
+    large = _queries(client, reverse("catalogue:search_suggest"), {"q": query})
+    assert small == large <= BUDGET
 
 
 def test_home_runs_the_same_few_queries_for_10_and_500_products(client) -> None:

@@ -17,15 +17,14 @@ from shop.api.urls import v1
 from shop.catalogue import services as catalogue
 from shop.catalogue.models import Product
 from shop.orders import services as orders
-from shop.webhooks import events
 from shop.partners.models import WebhookEvent
 from shop.payments import services as payments
+from shop.webhooks import events
 from tests.factories import CategoryFactory, ProductFactory, SkuFactory, UserFactory
 from tests.gifts import recipient
 from tests.merchants.world import place_order
 from tests.partners import api_for, managed_merchant
-
-from .test_outbox import endpoint, gift_of, send
+from tests.shop.webhooks.test_outbox import endpoint, gift_of, send
 
 pytestmark = pytest.mark.usefixtures("no_publish", "insecure_webhooks")
 

@@ -35,3 +35,36 @@ document.querySelectorAll("[data-copy]").forEach(function (button) {
     }
   });
 });
+// Search suggestions while typing: the datalist's options come from /search/suggest/
+// (products, categories, shops); without JS it keeps the categories the page rendered.
+(function () {
+  "use strict";
+  var input = document.getElementById("site-search");
+  var list = document.getElementById("search-suggestions");
+  if (!input || !list || !window.fetch) return;
+  var timer = null;
+  var asked = "";
+  input.addEventListener("input", function () {
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      var query = input.value.trim();
+      if (!query || query === asked) return;
+      asked = query;
+      fetch(input.dataset.suggestUrl + "?q=" + encodeURIComponent(query), { credentials: "omit" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) {
+          if (!data || data.query !== input.value.trim()) return;
+          list.replaceChildren();
+          [].concat(data.products.map(function (p) { return p.title; }),
+                    data.categories.map(function (c) { return c.name; }),
+                    data.shops.map(function (s) { return s.name; }))
+            .forEach(function (text) {
+              var option = document.createElement("option");
+              option.value = text;
+              list.appendChild(option);
+            });
+        })
+        .catch(function () {});
+    }, 150);
+  });
+})();
