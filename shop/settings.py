@@ -491,12 +491,17 @@ LOGGING = {
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
 if SENTRY_DSN:
     import sentry_sdk
+    from sentry_sdk.scrubber import DEFAULT_DENYLIST, EventScrubber
 
     sentry_sdk.init(
         dsn=SENTRY_DSN,
         environment=env.str("SENTRY_ENVIRONMENT", default="production"),
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
         send_default_pii=False,
+        # Frames' local variables are reported: never the payment providers' keys.
+        event_scrubber=EventScrubber(
+            denylist=[*DEFAULT_DENYLIST, "apiv3_key", "app_secret", "key_bytes", "private_key_str"]
+        ),
     )
 
 # --- Payments ----------------------------------------------------------------------------
