@@ -7,13 +7,14 @@ APIv3 key come from flags or the same WECHATPAY_* environment variables the shop
 
 import argparse
 import os
+import shlex
 import sys
 from pathlib import Path
 from socketserver import ThreadingMixIn
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from .app import WeChatPayEmulator
-from .keys import load_or_create
+from .keys import MERCHANT_KEY, PLATFORM_CERT, PLATFORM_PUBLIC_KEY, load_or_create
 
 
 class ThreadingServer(ThreadingMixIn, WSGIServer):
@@ -37,13 +38,35 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--apiv3-key", default=env("WECHATPAY_APIV3_KEY", "emulator-apiv3-key-32-bytes-long")
     )
-    parser.add_argument("--keys-only", action="store_true", help="write the keys and exit")
+    parser.add_argument(
+        "--keys-only",
+        action="store_true",
+        help="write the keys, and shop.env (the shop's WECHATPAY_* settings for them), and exit",
+    )
     args = parser.parse_args(argv)
     if len(args.apiv3_key.encode()) != 32:
         parser.error("the APIv3 key is 32 bytes")
-    keys = load_or_create(Path(args.key_dir))
+    key_dir = Path(args.key_dir).resolve()
+    keys = load_or_create(key_dir)
+    base_url = f"http://{args.host}:{args.port}"
     if args.keys_only:
-        print(f"merchant serial {keys.merchant_serial}; public key id {keys.public_key_id}")
+        shop_env = {
+            "WECHATPAY_MCHID": args.mchid,
+            "WECHATPAY_APPID": args.appid,
+            "WECHATPAY_APP_SECRET": args.app_secret,
+            "WECHATPAY_APIV3_KEY": args.apiv3_key,
+            "WECHATPAY_CERT_SERIAL_NO": keys.merchant_serial,
+            "WECHATPAY_PRIVATE_KEY_PATH": key_dir / MERCHANT_KEY,
+            "WECHATPAY_PLATFORM_CERT_PATH": key_dir / PLATFORM_CERT,
+            "WECHATPAY_PUBLIC_KEY_PATH": key_dir / PLATFORM_PUBLIC_KEY,
+            "WECHATPAY_PUBLIC_KEY_ID": keys.public_key_id,
+            "WECHATPAY_API_BASE": base_url,
+            "WECHATPAY_OAUTH_BASE": base_url,
+            "WECHATPAY_SNS_BASE": base_url,
+        }
+        lines = [f"{name}={shlex.quote(str(value))}" for name, value in shop_env.items()]
+        (key_dir / "shop.env").write_text("\n".join(lines) + "\n")
+        print(f"WeChat Pay emulator keys and settings in {key_dir}")
         return
     app = WeChatPayEmulator(
         keys=keys,
@@ -51,7 +74,7 @@ def main(argv: list[str] | None = None) -> None:
         appid=args.appid,
         apiv3_key=args.apiv3_key,
         app_secret=args.app_secret,
-        base_url=f"http://{args.host}:{args.port}",
+        base_url=base_url,
     )
     server = make_server(args.host, args.port, app, ThreadingServer, QuietHandler)
     print(f"WeChat Pay emulator on http://{args.host}:{args.port}", flush=True)

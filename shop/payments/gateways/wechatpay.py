@@ -181,6 +181,7 @@ class Answer:
 
 class WeChatPayGateway:
     name = NAME
+    daily_bills = True  # records() needs a day: reconcile defaults to yesterday
 
     def __init__(self, config: Config | None = None) -> None:
         self.config = config or Config.from_settings()

@@ -4,15 +4,16 @@ Meant for cron or a monitoring check, so the exit status is the result: 0 when b
 agree, 1 when they differ (with every difference printed, one a line, for a person to
 act on). It reads only; see `shop.payments.reconcile` for why it never repairs anything.
 
-`--provider wechatpay --date 2026-12-01` compares one provider's bill for one day (WeChat
-Pay and Alipay keep their books as daily bills); without them, every configured gateway
-and all it holds.
+`--provider wechatpay --date 2026-12-01` compares one provider's bill for one day; without
+them, every configured gateway and all it holds, except that a provider whose books are
+daily bills (`daily_bills`: WeChat Pay) is compared for yesterday's, Beijing time.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from shop.payments.gateway import GatewayError, UnknownGateway, get_gateway, offered_gateways
 from shop.payments.reconcile import reconcile_report
@@ -41,8 +42,12 @@ class Command(BaseCommand):
             names = [*offered_gateways(), *settings.PAYMENT_GATEWAYS]
         total = 0
         for name in names:
+            on = day
+            if on is None and getattr(get_gateway(name), "daily_bills", False):
+                on = timezone.localdate() - timedelta(days=1)
+                self.stdout.write(f"{name}: comparing the bill of {on}.")
             try:
-                report = reconcile_report(name, day)
+                report = reconcile_report(name, on)
             except GatewayError as error:
                 raise CommandError(
                     f"{name}: could not read the provider's records: {error}"

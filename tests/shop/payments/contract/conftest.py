@@ -1,7 +1,5 @@
 import pytest
 
-from tests.wechatpay import wechatpay_emulator, wechatpay_settings  # noqa: F401 (fixtures)
-
 from .drivers import DRIVERS
 
 

@@ -5,15 +5,20 @@ outcomes, the pay page)."""
 import base64
 import json
 import time
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 import requests
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
+from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from shop.emulators.wechatpay.keys import load_or_create
+from shop.orders import services as orders
+from shop.orders.models import Order
 from shop.payments import services as payments
 from shop.payments.gateway import H5, JSAPI, NATIVE, GatewayError, InvalidNotification, Payer
 from shop.payments.gateways import wechatpay
@@ -268,3 +273,38 @@ def test_inside_wechat_the_openid_comes_from_oauth_then_jsapi(
     assert response.status_code == 200
     assert b'id="jsapi-params"' in response.content
     assert client.session["wechat_openid"].startswith("o")
+
+
+def test_a_provider_that_cannot_close_never_blocks_the_cancel(
+    wechatpay_settings, settings, caplog, django_capture_on_commit_callbacks
+) -> None:
+    settings.PAYMENT_GATEWAY = "wechatpay"
+    payment, order = place_order()
+    settings.WECHATPAY_API_BASE = "http://127.0.0.1:9"  # nothing listens there
+
+    with django_capture_on_commit_callbacks(execute=True):
+        orders.order_cancel(order=order)
+
+    order.refresh_from_db()
+    assert order.status == Order.Status.CANCELLED
+    assert f"Could not close payment {payment.reference} at wechatpay" in caplog.text
+
+
+def test_notifications_to_a_gateway_not_offered_are_not_found(client: Client) -> None:
+    assert (
+        client.post(
+            "/payments/notify/wechatpay/", data=b"{}", content_type="application/json"
+        ).status_code
+        == 404
+    )
+
+
+def test_reconcile_without_a_date_compares_yesterdays_wechat_pay_bill(
+    wechatpay_settings, settings, capsys
+) -> None:
+    settings.PAYMENT_GATEWAY = "wechatpay"
+
+    call_command("reconcile", "--provider", "wechatpay")
+
+    yesterday = timezone.localdate() - timedelta(days=1)
+    assert f"wechatpay: comparing the bill of {yesterday}." in capsys.readouterr().out
