@@ -8,6 +8,7 @@ an environment variable, documented in `.env.example`. A `.env` file beside
 import ipaddress
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -532,6 +533,14 @@ WECHATPAY_API_BASE = env.str("WECHATPAY_API_BASE", default="https://api.mch.weix
 WECHATPAY_OAUTH_BASE = env.str("WECHATPAY_OAUTH_BASE", default="https://open.weixin.qq.com")
 WECHATPAY_SNS_BASE = env.str("WECHATPAY_SNS_BASE", default="https://api.weixin.qq.com")
 WECHATPAY_TIMEOUT_SECONDS = env.float("WECHATPAY_TIMEOUT_SECONDS", default=10.0)
+# The pay step answers a posted form with a redirect to WeChat Pay's H5 page (wx.tenpay.com,
+# or the emulator's), which the Content-Security-Policy's form-action must allow.
+if "wechatpay" in [PAYMENT_GATEWAY, *PAYMENT_METHODS]:
+    _api = urlsplit(WECHATPAY_API_BASE)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += [
+        "https://wx.tenpay.com",
+        f"{_api.scheme}://{_api.netloc}",
+    ]
 # In-house gateways, by name: a partner's gifts are paid from its prepaid balance.
 PAYMENT_GATEWAYS = {"balance": "shop.partners.gateway.BalanceGateway"}
 # The secret the sandbox signs its notifications with (HMAC-SHA256).
