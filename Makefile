@@ -47,13 +47,27 @@ $(ENV_FILE):
 	@sed "s/^SECRET_KEY=.*/SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))')/" .env.example > $@
 	@echo "Created $@ from .env.example"
 
+# PAYMENT_GATEWAY=wechatpay (or PAYMENT_METHODS naming it): the WeChat Pay emulator runs
+# beside the shop on WECHATPAY_EMULATOR_PORT, its keys and the shop's WECHATPAY_* settings
+# for it in $(VAR_DIR)/wechatpay (shop.env, which then wins over the environment).
+WECHATPAY_EMULATOR_PORT ?= 8101
+export WECHATPAY_EMULATOR_PORT
+ifneq ($(findstring wechatpay,$(PAYMENT_GATEWAY) $(PAYMENT_METHODS)),)
+WECHATPAY_ENV = set -a && . $(VAR_DIR)/wechatpay/shop.env && set +a &&
+WECHATPAY_PROCESS = wechatpay
+endif
+
 run: setup
 	@mkdir -p $(VAR_DIR)
-	$(PY) manage.py migrate --noinput
+ifneq ($(WECHATPAY_PROCESS),)
+	$(PY) -m shop.emulators.wechatpay --keys-only --key-dir $(VAR_DIR)/wechatpay --port $(WECHATPAY_EMULATOR_PORT)
+endif
+	$(WECHATPAY_ENV) $(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
-	$(PY) manage.py seed_demo
+	@# The demo history is paid through the sandbox, whichever provider the shop offers.
+	$(WECHATPAY_ENV) PAYMENT_GATEWAY=sandbox $(PY) manage.py seed_demo
 	@echo "Starting web on http://127.0.0.1:$(PORT) with a Celery worker and beat; Ctrl-C stops all."
-	$(BIN)/honcho --no-colour start --port $(PORT) --procfile Procfile
+	$(WECHATPAY_ENV) $(BIN)/honcho --no-colour start --port $(PORT) --procfile Procfile web worker beat $(WECHATPAY_PROCESS)
 
 TEST_ENV = DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) SECRET_KEY=test-only-secret \
 	DEBUG=0 SECURE_SSL_REDIRECT=0 CACHE_URL=locmemcache:// WEBHOOK_ALLOW_INSECURE=1 WEBHOOK_RETRY_BASE_SECONDS=1 \

@@ -214,3 +214,9 @@ def gifts_received(*, user: object) -> QuerySet[GiftClaim]:
 
 def claims_by_ids(*, gift: Gift, ids: list[int]) -> list[GiftClaim]:
     return list(GiftClaim.objects.filter(gift=gift, pk__in=ids).select_related("order", "sku"))
+
+
+def payment_return_path(payment: object) -> str:
+    """Where a sender comes back to after paying for a gift (see payments.selectors)."""
+    gift = Gift.objects.filter(payment=payment).only("pk").first()
+    return reverse("gifting:sent_detail", args=[gift.pk]) if gift else reverse("gifting:sent_list")

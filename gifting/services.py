@@ -175,6 +175,7 @@ def _abandon(row: tuple[int, int, int]) -> bool:
         return False
     stock.release(sku_id=sku_id, quantity=quantity)
     _event(gift_id, GiftEvent.Kind.ABANDONED)
+    payments.payment_close(payment=Gift.objects.select_related("payment").get(pk=gift_id).payment)
     return True
 
 

@@ -18,8 +18,8 @@ from shop.core import throttle
 from shop.core.client import client_address
 from shop.core.pages import errors_as_messages, errors_on_form
 from shop.discovery import selectors as discovery
-from shop.payments import services as payments
 from shop.payments.gateway import GatewayError
+from shop.payments.views import pay_step
 from shop.payments.waiting import payment_wait
 
 from . import selectors, services
@@ -81,7 +81,7 @@ def accept_window_text() -> str:
 def _start_payment(request: HttpRequest, gift: Gift) -> HttpResponse:
     return_url = request.build_absolute_uri(reverse("gifting:sent_detail", args=[gift.pk]))
     try:
-        return redirect(payments.payment_start(payment=gift.payment, return_url=return_url))
+        return pay_step(request, gift.payment, return_url)
     except GatewayError:
         messages.error(request, _("The payment service did not answer. Try paying again."))
         return redirect("gifting:sent_detail", pk=gift.pk)

@@ -8,6 +8,7 @@ an environment variable, documented in `.env.example`. A `.env` file beside
 import ipaddress
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -504,20 +505,55 @@ LOGGING = {
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
 if SENTRY_DSN:
     import sentry_sdk
+    from sentry_sdk.scrubber import DEFAULT_DENYLIST, EventScrubber
 
     sentry_sdk.init(
         dsn=SENTRY_DSN,
         environment=env.str("SENTRY_ENVIRONMENT", default="production"),
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
         send_default_pii=False,
+        # Frames' local variables are reported: never the payment providers' keys.
+        event_scrubber=EventScrubber(
+            denylist=[*DEFAULT_DENYLIST, "apiv3_key", "app_secret", "key_bytes", "private_key_str"]
+        ),
     )
 
 # --- Payments ----------------------------------------------------------------------------
-# The gateway adapter (see shop/payments/gateway.py). The sandbox is built in; a real
-# provider is another adapter class with the same interface.
-PAYMENT_GATEWAY = env.str(
-    "PAYMENT_GATEWAY", default="shop.payments.gateways.sandbox.SandboxGateway"
-)
+# The provider adapters by name (see shop/payments/gateway.py). The sandbox is built in.
+PAYMENT_ADAPTERS = {
+    "sandbox": "shop.payments.gateways.sandbox.SandboxGateway",
+    "wechatpay": "shop.payments.gateways.wechatpay.WeChatPayGateway",
+}
+# The default adapter: a name above, or the dotted path of another adapter class.
+PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="sandbox")
+# Further adapters the shopper may choose on the pay step (names), beside the default.
+PAYMENT_METHODS = env.list("PAYMENT_METHODS", default=[])
+# WeChat Pay API v3 (direct merchant). Keys are read from files; see the README.
+WECHATPAY_MCHID = env.str("WECHATPAY_MCHID", default="")
+WECHATPAY_APPID = env.str("WECHATPAY_APPID", default="")
+# The official account's AppSecret, for the snsapi_base OAuth step (JSAPI's openid).
+WECHATPAY_APP_SECRET = env.str("WECHATPAY_APP_SECRET", default="")
+WECHATPAY_CERT_SERIAL_NO = env.str("WECHATPAY_CERT_SERIAL_NO", default="")
+WECHATPAY_PRIVATE_KEY_PATH = env.str("WECHATPAY_PRIVATE_KEY_PATH", default="")
+WECHATPAY_APIV3_KEY = env.str("WECHATPAY_APIV3_KEY", default="")
+# The platform certificate and/or the platform public key with its id: both may be set
+# while WeChat Pay moves a merchant from one to the other (Wechatpay-Serial picks).
+WECHATPAY_PLATFORM_CERT_PATH = env.str("WECHATPAY_PLATFORM_CERT_PATH", default="")
+WECHATPAY_PUBLIC_KEY_PATH = env.str("WECHATPAY_PUBLIC_KEY_PATH", default="")
+WECHATPAY_PUBLIC_KEY_ID = env.str("WECHATPAY_PUBLIC_KEY_ID", default="")
+# Where the API, and the OAuth pages and API, are: the emulator's URL for local use.
+WECHATPAY_API_BASE = env.str("WECHATPAY_API_BASE", default="https://api.mch.weixin.qq.com")
+WECHATPAY_OAUTH_BASE = env.str("WECHATPAY_OAUTH_BASE", default="https://open.weixin.qq.com")
+WECHATPAY_SNS_BASE = env.str("WECHATPAY_SNS_BASE", default="https://api.weixin.qq.com")
+WECHATPAY_TIMEOUT_SECONDS = env.float("WECHATPAY_TIMEOUT_SECONDS", default=10.0)
+# The pay step answers a posted form with a redirect to WeChat Pay's H5 page (wx.tenpay.com,
+# or the emulator's), which the Content-Security-Policy's form-action must allow.
+if "wechatpay" in [PAYMENT_GATEWAY, *PAYMENT_METHODS]:
+    _api = urlsplit(WECHATPAY_API_BASE)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += [
+        "https://wx.tenpay.com",
+        f"{_api.scheme}://{_api.netloc}",
+    ]
 # In-house gateways, by name: a partner's gifts are paid from its prepaid balance.
 PAYMENT_GATEWAYS = {"balance": "shop.partners.gateway.BalanceGateway"}
 # The secret the sandbox signs its notifications with (HMAC-SHA256).

@@ -1,5 +1,6 @@
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 
 from shop.accounts.models import User
 
@@ -31,3 +32,8 @@ def orders_for_payment(*, user: User, reference: str) -> list[Order]:
         .select_related("merchant", "payment")
         .order_by("pk")
     )
+
+
+def payment_return_path(payment: object) -> str:
+    """Where a shopper comes back to after paying for orders (see payments.selectors)."""
+    return reverse("orders:payment", args=[payment.reference])

@@ -196,6 +196,12 @@ def order_cancel(*, order: Order, note: str = "") -> None:
             raise OrderError(_("Only an order awaiting payment can be cancelled."))
         for line in order.lines.all():
             stock.release(sku_id=line.sku_id, quantity=line.quantity)
+        # One payment may be for several shops' orders: close it once none is left to pay.
+        unpaid = Order.objects.filter(
+            payment_id=order.payment_id, status=Order.Status.PENDING_PAYMENT
+        )
+        if not unpaid.exists():
+            payments.payment_close(payment=order.payment)
 
 
 CANCEL_UNPAID_JOB = jobs.define(

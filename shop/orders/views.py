@@ -11,9 +11,9 @@ from shop.accounts import selectors as accounts
 from shop.accounts import services as address_book
 from shop.cart.selectors import cart_for_request, cart_lines_priced
 from shop.core.pages import errors_as_messages
-from shop.payments import services as payments
 from shop.payments.gateway import GatewayError
 from shop.payments.models import Payment
+from shop.payments.views import pay_step
 from shop.payments.waiting import payment_wait
 
 from . import selectors, services
@@ -25,7 +25,7 @@ def _start_payment(request: HttpRequest, payment: Payment) -> HttpResponse:
     """Send the shopper to the provider; if it does not answer, the orders wait to be paid."""
     return_url = request.build_absolute_uri(reverse("orders:payment", args=[payment.reference]))
     try:
-        return redirect(payments.payment_start(payment=payment, return_url=return_url))
+        return pay_step(request, payment, return_url)
     except GatewayError:
         messages.error(
             request,

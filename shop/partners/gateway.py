@@ -7,12 +7,15 @@ where such a refund lands: a credit to the balance under the refund's key.
 """
 
 from collections.abc import Iterable, Mapping
+from datetime import date
 from decimal import Decimal
 
 from shop.payments.gateway import (
     GatewayError,
     InvalidNotification,
     Notification,
+    NotificationAnswer,
+    Payer,
     PaymentStart,
     ProviderRecord,
     RefundResult,
@@ -36,16 +39,35 @@ def refund_key(idempotency_key: str) -> str:
 class BalanceGateway:
     name = NAME
 
+    def channels(self, payer: Payer) -> list[str]:
+        return []
+
     def start_payment(
-        self, *, reference: str, amount: Decimal, description: str, return_url: str, notify_url: str
+        self,
+        *,
+        reference: str,
+        amount: Decimal,
+        description: str,
+        return_url: str,
+        notify_url: str,
+        payer: Payer,
     ) -> PaymentStart:
         raise GatewayError("Balance payments are captured by the partner API, not started.")
 
     def parse_notification(self, *, body: bytes, headers: Mapping[str, str]) -> Notification:
         raise InvalidNotification("The balance sends no notifications.")
 
+    def answer(self, error: str | None) -> NotificationAnswer:
+        return NotificationAnswer(404, "text/plain", b"")
+
     def refund(
-        self, *, payment_reference: str, idempotency_key: str, amount: Decimal, notify_url: str
+        self,
+        *,
+        payment_reference: str,
+        idempotency_key: str,
+        amount: Decimal,
+        notify_url: str,
+        payment_amount: Decimal,
     ) -> RefundResult:
         payment = Payment.objects.filter(reference=payment_reference, gateway=NAME).first()
         charge = BalanceEntry.objects.filter(idempotency_key=charge_key(payment_reference)).first()
@@ -64,12 +86,19 @@ class BalanceGateway:
         entry = BalanceEntry.objects.filter(idempotency_key=charge_key(reference)).first()
         return _record("payment", reference, entry)
 
-    def query_refund(self, *, idempotency_key: str) -> ProviderRecord | None:
+    def query_refund(
+        self, *, idempotency_key: str, payment_reference: str = ""
+    ) -> ProviderRecord | None:
         entry = BalanceEntry.objects.filter(idempotency_key=refund_key(idempotency_key)).first()
         return _record("refund", idempotency_key, entry)
 
-    def records(self) -> Iterable[ProviderRecord]:
+    def close_payment(self, *, reference: str) -> None:
+        """A balance charge is taken at once: there is never an open one to close."""
+
+    def records(self, day: date | None = None) -> Iterable[ProviderRecord]:
         entries = BalanceEntry.objects.exclude(kind=BalanceEntry.Kind.TOP_UP).order_by("pk")
+        if day is not None:
+            entries = entries.filter(created_at__date=day)
         for entry in entries.iterator(chunk_size=2000):
             kind, _, reference = entry.idempotency_key.partition(":")
             yield _record("payment" if kind == "charge" else "refund", reference, entry)

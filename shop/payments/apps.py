@@ -6,3 +6,6 @@ class PaymentsConfig(AppConfig):
     name = "shop.payments"
     label = "payments"
     verbose_name = _("Payments")
+
+    def ready(self) -> None:
+        from . import checks  # noqa: F401  (registers the system checks)

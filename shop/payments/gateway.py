@@ -7,6 +7,7 @@ which talks to the configured gateway through this interface. A provider adapter
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Protocol
 
@@ -26,10 +27,41 @@ class InvalidNotification(Exception):
     """A notification whose signature, timestamp or body does not verify."""
 
 
+class UnknownGateway(LookupError):
+    """A gateway name that is not configured (a notification to /notify/<name>/, say)."""
+
+
+@dataclass(frozen=True)
+class Payer:
+    """What the pay step knows of the shopper's browser, for the provider to choose a flow."""
+
+    channel: str = ""  # "" = the adapter's default for this browser; see the channel names
+    client_ip: str = ""  # from shop.core.client.client_address (trusted proxies only)
+    openid: str = ""  # WeChat JSAPI only (from the snsapi_base OAuth step)
+    user_agent: str = ""
+
+
+# Channel names used by adapters.
+NATIVE, H5, JSAPI = "native", "h5", "jsapi"  # WeChat Pay
+PAGE, WAP = "page", "wap"  # Alipay (alipay.trade.page.pay / wap.pay)
+REDIRECT = "redirect"  # sandbox
+
+
 @dataclass(frozen=True)
 class PaymentStart:
-    redirect_url: str
     provider_reference: str
+    redirect_url: str = ""  # send the browser here (H5, Alipay, sandbox)
+    qr_code: str = ""  # Native: our page renders this text as a QR code
+    jsapi_params: dict = field(default_factory=dict)  # JSAPI: for getBrandWCPayRequest
+
+
+@dataclass(frozen=True)
+class NotificationAnswer:
+    """The reply the provider documents for a notification it sent."""
+
+    status: int
+    content_type: str
+    body: bytes
 
 
 @dataclass(frozen=True)
@@ -62,6 +94,7 @@ class RefundRequest:
     payment_reference: str
     idempotency_key: str
     amount: Decimal
+    payment_amount: Decimal  # the original total (WeChat Pay needs it with every refund)
 
 
 @dataclass(frozen=True)
@@ -78,13 +111,26 @@ class ProviderRecord:
 class PaymentGateway(Protocol):
     name: str
 
+    def channels(self, payer: Payer) -> list[str]:
+        """The flows this browser can use, best first."""
+
     def start_payment(
-        self, *, reference: str, amount: Decimal, description: str, return_url: str, notify_url: str
+        self,
+        *,
+        reference: str,
+        amount: Decimal,
+        description: str,
+        return_url: str,
+        notify_url: str,
+        payer: Payer,
     ) -> PaymentStart:
-        """Open a payment; the shopper is sent to `redirect_url` to confirm it."""
+        """Open a payment (the same reference opens it once) in the payer's channel."""
 
     def parse_notification(self, *, body: bytes, headers: Mapping[str, str]) -> Notification:
         """Verify and decode an asynchronous notification, or raise InvalidNotification."""
+
+    def answer(self, error: str | None) -> NotificationAnswer:
+        """The documented reply to a notification; `error` None means it was accepted."""
 
     def refund(
         self,
@@ -93,15 +139,22 @@ class PaymentGateway(Protocol):
         idempotency_key: str,
         amount: Decimal,
         notify_url: str,
+        payment_amount: Decimal,
     ) -> RefundResult:
         """Refund (part of) a payment. The same key never refunds twice."""
 
     def query_payment(self, *, reference: str) -> ProviderRecord | None: ...
 
-    def query_refund(self, *, idempotency_key: str) -> ProviderRecord | None: ...
+    def query_refund(
+        self, *, idempotency_key: str, payment_reference: str = ""
+    ) -> ProviderRecord | None: ...
 
-    def records(self) -> Iterable[ProviderRecord]:
-        """Every payment and refund the provider holds for this shop."""
+    def close_payment(self, *, reference: str) -> None:
+        """Close an unpaid payment so it can no longer be paid. A paid one raises
+        GatewayError; an unknown one is not an error."""
+
+    def records(self, day: date | None = None) -> Iterable[ProviderRecord]:
+        """The provider's payments and refunds: that day's bill, or (None) all it holds."""
 
 
 def refund_many(
@@ -125,6 +178,7 @@ def refund_many(
                     idempotency_key=request.idempotency_key,
                     amount=request.amount,
                     notify_url=notify_url,
+                    payment_amount=request.payment_amount,
                 )
             )
         except GatewayError as error:
@@ -132,13 +186,31 @@ def refund_many(
     return answers
 
 
-def get_gateway(name: str | None = None) -> PaymentGateway:
-    """The shop's hosted-payment gateway, or the one a payment was made with (`name`).
+def _adapters() -> dict[str, str]:
+    """Every gateway by name: the provider adapters (`PAYMENT_ADAPTERS`) and the in-house
+    ones such as partners' prepaid balance (`PAYMENT_GATEWAYS`)."""
+    return {**settings.PAYMENT_ADAPTERS, **settings.PAYMENT_GATEWAYS}
 
-    Besides the configured provider (`PAYMENT_GATEWAY`), `PAYMENT_GATEWAYS` names the
-    in-house ones, such as partners' prepaid balance.
+
+def get_gateway(name: str | None = None) -> PaymentGateway:
+    """The shop's default hosted-payment gateway (`PAYMENT_GATEWAY`), or one by name: the
+    one a payment was made with, one the shopper chose, one a notification came to.
+
+    `PAYMENT_GATEWAY` is a name in `PAYMENT_ADAPTERS` or a dotted path to an adapter class.
     """
-    default = import_string(settings.PAYMENT_GATEWAY)
+    adapters = _adapters()
+    default = import_string(adapters.get(settings.PAYMENT_GATEWAY, settings.PAYMENT_GATEWAY))
     if name is None or name == default.name:
         return default()
-    return import_string(settings.PAYMENT_GATEWAYS[name])()
+    if name not in adapters:
+        raise UnknownGateway(name)
+    return import_string(adapters[name])()
+
+
+def offered_gateways() -> list[str]:
+    """The gateway names the pay step offers, the default first (`PAYMENT_METHODS`)."""
+    names = [get_gateway().name]
+    for name in settings.PAYMENT_METHODS:
+        if name not in names:
+            names.append(name)
+    return names

@@ -28,7 +28,7 @@ when that queue is quiet, or run it twice.
 import enum
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -45,8 +45,8 @@ PENDING_REFUND_GRACE = timedelta(minutes=10)
 # How many references go into one `IN (…)` look-up, and rows per fetch when streaming.
 CHUNK_SIZE = 500
 
-# What the provider's records say (sandbox charge: open/succeeded/declined; refund:
-# succeeded/failed). Only "succeeded" means money moved.
+# What the provider's records say (ProviderRecord.status: succeeded, pending or failed).
+# Only "succeeded" means money moved.
 PROVIDER_SUCCEEDED = "succeeded"
 
 
@@ -97,26 +97,44 @@ class _OurRefund(NamedTuple):
     created_at: datetime
 
 
-def reconcile(gateway_name: str | None = None) -> list[Difference]:
+def reconcile(gateway_name: str | None = None, day: date | None = None) -> list[Difference]:
     """Every difference between the ledger and a gateway's records (default: the
-    configured provider's)."""
-    return reconcile_report(gateway_name).differences
+    configured provider's); with a day, that day's bill against that day's ledger."""
+    return reconcile_report(gateway_name, day).differences
 
 
-def reconcile_report(gateway_name: str | None = None) -> Report:
-    """`reconcile()` with the counts the management command prints."""
+def _day_window(day: date) -> tuple[datetime, datetime]:
+    """The day in the shop's time zone (Asia/Shanghai, as the providers' bills are)."""
+    start = timezone.make_aware(datetime.combine(day, time.min))
+    return start, start + timedelta(days=1)
+
+
+def reconcile_report(gateway_name: str | None = None, day: date | None = None) -> Report:
+    """`reconcile()` with the counts the management command prints.
+
+    With a day, our side is the payments that succeeded on it and the refunds settled on
+    it (or, still pending, asked for on it); anything the provider's bill has that falls
+    outside is looked up across all days at the end, like any record we lacked.
+    """
     gateway = get_gateway(gateway_name)
     now = timezone.now()
+    payments = Payment.objects.filter(gateway=gateway.name, status=Payment.Status.SUCCEEDED)
+    refunds = Refund.objects.filter(payment__gateway=gateway.name)
+    if day is not None:
+        start, end = _day_window(day)
+        payments = payments.filter(succeeded_at__gte=start, succeeded_at__lt=end)
+        refunds = refunds.filter(
+            Q(completed_at__gte=start, completed_at__lt=end)
+            | Q(completed_at__isnull=True, created_at__gte=start, created_at__lt=end)
+        )
     our_payments: dict[str, Decimal] = dict(
-        Payment.objects.filter(gateway=gateway.name, status=Payment.Status.SUCCEEDED)
-        .values_list("reference", "amount")
-        .iterator(chunk_size=CHUNK_SIZE)
+        payments.values_list("reference", "amount").iterator(chunk_size=CHUNK_SIZE)
     )
     our_refunds: dict[str, _OurRefund] = {
         key: _OurRefund(amount, status, created_at)
-        for key, amount, status, created_at in Refund.objects.filter(payment__gateway=gateway.name)
-        .values_list("idempotency_key", "amount", "status", "created_at")
-        .iterator(chunk_size=CHUNK_SIZE)
+        for key, amount, status, created_at in refunds.values_list(
+            "idempotency_key", "amount", "status", "created_at"
+        ).iterator(chunk_size=CHUNK_SIZE)
     }
     payments_checked, refunds_checked = len(our_payments), len(our_refunds)
     differences: list[Difference] = []
@@ -124,11 +142,11 @@ def reconcile_report(gateway_name: str | None = None) -> Report:
     paid_there_only: dict[str, ProviderRecord] = {}
     refunds_there_only: dict[str, ProviderRecord] = {}
 
-    for record in _records(gateway):
+    for record in _records(gateway, day):
         if record.kind == "payment":
             amount = our_payments.pop(record.reference, None)
             if amount is None:
-                # An open or declined charge that we do not have as paid agrees with us.
+                # A pending or failed charge that we do not have as paid agrees with us.
                 if record.status == PROVIDER_SUCCEEDED:
                     paid_there_only[record.reference] = record
                     payments_checked += 1
@@ -154,8 +172,8 @@ def reconcile_report(gateway_name: str | None = None) -> Report:
     return Report(differences, payments_checked, refunds_checked)
 
 
-def _records(gateway: PaymentGateway) -> Iterator[ProviderRecord]:
-    for record in gateway.records():
+def _records(gateway: PaymentGateway, day: date | None) -> Iterator[ProviderRecord]:
+    for record in gateway.records(day):
         if record.kind not in ("payment", "refund"):
             # A record we cannot classify would silently hide money; stop loudly instead.
             raise ValueError(f"Unknown provider record kind {record.kind!r}")

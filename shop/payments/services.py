@@ -33,6 +33,8 @@ from .gateway import (
     GatewayError,
     GatewayTimeout,
     Notification,
+    Payer,
+    PaymentStart,
     RefundRequest,
     get_gateway,
     refund_many,
@@ -61,8 +63,9 @@ class RefundError(DomainError):
     code = "refund-refused"
 
 
-def notify_url() -> str:
-    return settings.SITE_URL + reverse("payments:notify", args=[get_gateway().name])
+def notify_url(gateway: str | None = None) -> str:
+    name = gateway or get_gateway().name
+    return settings.SITE_URL + reverse("payments:notify", args=[name])
 
 
 def payment_create(
@@ -83,32 +86,66 @@ def payment_create(
     )
 
 
-def payment_start(*, payment: Payment, return_url: str) -> str:
-    """Open the payment at the provider and return where to send the shopper.
+def payment_start(
+    *, payment: Payment, return_url: str, payer: Payer | None = None, gateway: str | None = None
+) -> PaymentStart:
+    """Open the payment at the provider (the payment's own, or the one the shopper chose
+    instead) in the payer's channel, and say where the shopper goes next.
 
     Raises GatewayError / GatewayTimeout; the payment stays pending and can be retried
-    (the provider deduplicates by our reference).
+    (the provider deduplicates by our reference). Switching provider first closes the
+    payment at the one it was opened with, so it cannot be paid twice.
     """
-    started = get_gateway().start_payment(
+    name = gateway or payment.gateway
+    if name != payment.gateway:
+        switched = Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
+            gateway=name, provider_reference=None
+        )
+        if switched:
+            _close_at(payment.gateway, payment.reference)
+            payment.gateway, payment.provider_reference = name, None
+    started = get_gateway(name).start_payment(
         reference=payment.reference,
         amount=payment.amount,
         description=payment.description,
         return_url=return_url,
-        notify_url=notify_url(),
+        notify_url=notify_url(name),
+        payer=payer or Payer(),
     )
     Payment.objects.filter(pk=payment.pk, provider_reference__isnull=True).update(
         provider_reference=started.provider_reference
     )
-    return started.redirect_url
+    return started
 
 
-def notification_handle(*, notification: Notification) -> None:
-    """Apply a verified notification once; a replayed event id changes nothing."""
+def payment_close(*, payment: Payment) -> None:
+    """Close an unpaid payment at its provider once the transaction commits (an order
+    cancelled, a gift abandoned), so a late payment cannot arrive for it.
+
+    A provider that refuses or does not answer is only logged: the cancel stands, and
+    money that still arrives is refunded by the purpose's handler.
+    """
+    if payment.status != Payment.Status.PENDING or not payment.provider_reference:
+        return
+    name, reference = payment.gateway, payment.reference
+    transaction.on_commit(lambda: _close_at(name, reference))
+
+
+def _close_at(gateway: str, reference: str) -> None:
+    try:
+        get_gateway(gateway).close_payment(reference=reference)
+    except GatewayError as error:
+        logger.warning("Could not close payment %s at %s: %s", reference, gateway, error)
+
+
+def notification_handle(*, notification: Notification, gateway: str | None = None) -> None:
+    """Apply a verified notification (from `gateway`, default the configured one) once; a
+    replayed event id changes nothing."""
     with transaction.atomic():
         try:
             with transaction.atomic():
                 PaymentNotification.objects.create(
-                    gateway=get_gateway().name,
+                    gateway=gateway or get_gateway().name,
                     event_id=notification.event_id,
                     event_type=notification.event_type,
                     payload=notification.payload,
@@ -317,11 +354,12 @@ def refunds_execute(*, refund_ids: list[int]) -> list[int]:
                 payment_reference=r.payment.reference,
                 idempotency_key=r.idempotency_key,
                 amount=r.amount,
+                payment_amount=r.payment.amount,
             )
             for r in batch
         ]
         try:
-            answers = refund_many(get_gateway(name), requests, notify_url())
+            answers = refund_many(get_gateway(name), requests, notify_url(name))
         except GatewayTimeout:
             timed_out.extend(r.pk for r in batch)
             continue

@@ -4,4 +4,8 @@ from . import views
 
 app_name = "payments"
 
-urlpatterns = [path("notify/<slug:gateway>/", views.notify, name="notify")]
+urlpatterns = [
+    path("notify/<slug:gateway>/", views.notify, name="notify"),
+    path("pay/<slug:reference>/", views.pay, name="pay"),
+    path("oauth/<slug:gateway>/", views.oauth_return, name="oauth"),
+]

@@ -38,6 +38,7 @@ class SandboxCharge(models.Model):
         OPEN = "open", _("Open")
         SUCCEEDED = "succeeded", _("Succeeded")
         DECLINED = "declined", _("Declined")
+        CLOSED = "closed", _("Closed")
 
     id = models.CharField(primary_key=True, max_length=40)
     merchant_reference = models.CharField(max_length=40, unique=True)

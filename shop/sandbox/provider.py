@@ -91,6 +91,25 @@ def charge_complete(*, charge_id: str, approve: bool) -> SandboxCharge:
     return charge
 
 
+def charge_close(*, merchant_reference: str) -> None:
+    """The merchant gave up on the charge: it can no longer be paid. A paid one is
+    refused; an unknown one is left alone."""
+    with transaction.atomic():
+        charge = (
+            SandboxCharge.objects.select_for_update()
+            .filter(merchant_reference=merchant_reference)
+            .first()
+        )
+        if charge is None:
+            return
+        if charge.status == SandboxCharge.Status.SUCCEEDED:
+            raise ProviderRefusal("This charge is paid; refund it instead of closing it.")
+        if charge.status == SandboxCharge.Status.OPEN:
+            charge.status = SandboxCharge.Status.CLOSED
+            charge.completed_at = timezone.now()
+            charge.save(update_fields=["status", "completed_at"])
+
+
 def refund_create(
     *, merchant_reference: str, idempotency_key: str, amount: Decimal, notify_url: str
 ) -> SandboxRefund:

@@ -3,6 +3,7 @@
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
@@ -10,10 +11,13 @@ from django.urls import reverse
 
 from shop.core import signing
 from shop.payments.gateway import (
+    REDIRECT,
     GatewayError,
     GatewayTimeout,
     InvalidNotification,
     Notification,
+    NotificationAnswer,
+    Payer,
     PaymentStart,
     ProviderRecord,
     RefundRequest,
@@ -21,6 +25,14 @@ from shop.payments.gateway import (
 )
 from shop.sandbox import provider
 from shop.sandbox.models import SandboxCharge, SandboxRefund
+
+# The sandbox's charge states as the gateway interface names a payment's.
+CHARGE_STATES = {
+    SandboxCharge.Status.OPEN: "pending",
+    SandboxCharge.Status.SUCCEEDED: "succeeded",
+    SandboxCharge.Status.DECLINED: "failed",
+    SandboxCharge.Status.CLOSED: "failed",
+}
 
 
 @contextmanager
@@ -37,8 +49,18 @@ def _provider_errors() -> Iterator[None]:
 class SandboxGateway:
     name = "sandbox"
 
+    def channels(self, payer: Payer) -> list[str]:
+        return [REDIRECT]
+
     def start_payment(
-        self, *, reference: str, amount: Decimal, description: str, return_url: str, notify_url: str
+        self,
+        *,
+        reference: str,
+        amount: Decimal,
+        description: str,
+        return_url: str,
+        notify_url: str,
+        payer: Payer,
     ) -> PaymentStart:
         with _provider_errors():
             charge = provider.charge_create(
@@ -71,8 +93,19 @@ class SandboxGateway:
         except (ValueError, KeyError, TypeError, InvalidOperation) as error:
             raise InvalidNotification("Malformed notification body.") from error
 
+    def answer(self, error: str | None) -> NotificationAnswer:
+        if error is None:
+            return NotificationAnswer(200, "text/plain", b"ok")
+        return NotificationAnswer(400, "text/plain", error.encode())
+
     def refund(
-        self, *, payment_reference: str, idempotency_key: str, amount: Decimal, notify_url: str
+        self,
+        *,
+        payment_reference: str,
+        idempotency_key: str,
+        amount: Decimal,
+        notify_url: str,
+        payment_amount: Decimal,
     ) -> RefundResult:
         with _provider_errors():
             refund = provider.refund_create(
@@ -108,14 +141,26 @@ class SandboxGateway:
         charge = SandboxCharge.objects.filter(merchant_reference=reference).first()
         return self._charge_record(charge) if charge else None
 
-    def query_refund(self, *, idempotency_key: str) -> ProviderRecord | None:
+    def query_refund(
+        self, *, idempotency_key: str, payment_reference: str = ""
+    ) -> ProviderRecord | None:
         refund = SandboxRefund.objects.filter(idempotency_key=idempotency_key).first()
         return self._refund_record(refund) if refund else None
 
-    def records(self) -> Iterable[ProviderRecord]:
-        for charge in SandboxCharge.objects.iterator():
+    def close_payment(self, *, reference: str) -> None:
+        with _provider_errors():
+            provider.charge_close(merchant_reference=reference)
+
+    def records(self, day: date | None = None) -> Iterable[ProviderRecord]:
+        """All the sandbox holds, or (a day) the charges completed and the refunds made on
+        it, as a provider's daily bill would list them."""
+        charges, refunds = SandboxCharge.objects.all(), SandboxRefund.objects.all()
+        if day is not None:
+            charges = charges.filter(completed_at__date=day)
+            refunds = refunds.filter(created_at__date=day)
+        for charge in charges.iterator():
             yield self._charge_record(charge)
-        for refund in SandboxRefund.objects.iterator():
+        for refund in refunds.iterator():
             yield self._refund_record(refund)
 
     @staticmethod
@@ -125,7 +170,7 @@ class SandboxGateway:
             reference=charge.merchant_reference,
             provider_reference=charge.id,
             amount=charge.amount,
-            status=charge.status,
+            status=CHARGE_STATES[charge.status],
         )
 
     @staticmethod

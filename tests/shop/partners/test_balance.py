@@ -158,6 +158,7 @@ def test_an_expired_gifts_refund_credits_the_balance_once_even_if_executed_twice
         idempotency_key=refund.idempotency_key,
         amount=refund.amount,
         notify_url="",
+        payment_amount=gift.payment.amount,
     )
     refund.refresh_from_db()
     assert refund.status == Refund.Status.PENDING
@@ -185,6 +186,7 @@ def test_the_balance_gateway_refunds_a_key_once(db: None) -> None:
             idempotency_key="k1",
             amount=Decimal("40.00"),
             notify_url="",
+            payment_amount=gift.payment.amount,
         )
         for _ in range(3)
     ]

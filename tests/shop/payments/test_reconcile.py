@@ -178,8 +178,8 @@ def test_a_payment_we_have_as_paid_that_the_provider_declined_is_reported(client
             Kind.PAYMENT_NOT_PAID_AT_PROVIDER,
             payment.reference,
             "succeeded ¥100.00",
-            "declined ¥100.00",
-            "Our ledger has ¥100.00 paid but the provider has the payment declined.",
+            "failed ¥100.00",  # the gateway interface's name for a declined charge
+            "Our ledger has ¥100.00 paid but the provider has the payment failed.",
         )
     ]
 

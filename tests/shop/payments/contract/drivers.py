@@ -1,0 +1,129 @@
+"""Each provider's part in the contract suite, played through its emulator (or, for the
+sandbox, its in-process books): what the payer does, what the provider sends, and how
+it is made to misbehave. One class per adapter; `DRIVERS` names them for the suite.
+
+To add an adapter: write its Driver (the same methods) and add it to DRIVERS.
+"""
+
+import json
+import time
+from decimal import Decimal
+
+import pytest
+from django.conf import settings
+from django.db.models import F
+from django.test import Client
+
+from shop.core import signing
+from shop.payments.models import Payment
+from shop.sandbox import provider
+from shop.sandbox.models import SandboxCharge, SandboxMode, SandboxNotification
+from tests.wechatpay import Emulator
+
+# What the provider sent: the raw body and the headers, as they reach the notify view.
+Sent = tuple[bytes, dict[str, str]]
+STALE_SECONDS = 600
+
+
+def post(client: Client, name: str, sent: Sent):
+    body, headers = sent
+    meta = {f"HTTP_{key.upper().replace('-', '_')}": value for key, value in headers.items()}
+    return client.post(
+        f"/payments/notify/{name}/", data=body, content_type="application/json", **meta
+    )
+
+
+class SandboxDriver:
+    name = "sandbox"
+
+    def __init__(self, request: pytest.FixtureRequest) -> None:
+        self.delivered: set[str] = set()
+
+    def confirm(self, payment: Payment, approve: bool = True) -> None:
+        charge = SandboxCharge.objects.get(merchant_reference=payment.reference)
+        provider.charge_complete(charge_id=charge.pk, approve=approve)
+
+    def sent(self) -> list[Sent]:
+        """Notifications sent since the last call, oldest first."""
+        new = SandboxNotification.objects.exclude(pk__in=self.delivered).order_by("created_at")
+        out = []
+        for notification in new:
+            self.delivered.add(notification.pk)
+            body = notification.body.encode()
+            header = signing.sign(body, settings.SANDBOX_SECRET)
+            out.append((body, {"X-Sandbox-Signature": header}))
+        return out
+
+    def crafted(self, reference: str, amount: Decimal, *, timestamp: int | None = None) -> Sent:
+        body = json.dumps(
+            {
+                "id": f"evt_crafted_{reference}_{amount}_{timestamp}",
+                "type": "payment.succeeded",
+                "data": {
+                    "reference": reference,
+                    "provider_reference": "ch_x",
+                    "amount": str(amount),
+                },
+            }
+        ).encode()
+        return body, {"X-Sandbox-Signature": signing.sign(body, settings.SANDBOX_SECRET, timestamp)}
+
+    def forge(self, sent: Sent) -> Sent:
+        body, _ = sent
+        return body, {"X-Sandbox-Signature": signing.sign(body, "not-the-secret")}
+
+    def time_out(self, on: bool) -> None:
+        SandboxMode.objects.update_or_create(pk=1, defaults={"timeout_requests": on})
+
+    def refuse_refunds(self) -> None:
+        SandboxMode.objects.update_or_create(pk=1, defaults={"fail_refunds": True})
+
+    def disagree(self, payment: Payment) -> None:
+        """The provider's books have the payment 0.01 more than was paid."""
+        SandboxCharge.objects.filter(merchant_reference=payment.reference).update(
+            amount=F("amount") + Decimal("0.01")
+        )
+
+
+class WeChatPayDriver:
+    name = "wechatpay"
+
+    def __init__(self, request: pytest.FixtureRequest) -> None:
+        self.emulator: Emulator = request.getfixturevalue("wechatpay_settings")
+        self.seen = 0
+
+    def confirm(self, payment: Payment, approve: bool = True) -> None:
+        self.emulator.pay(payment.reference, approve)
+
+    def sent(self) -> list[Sent]:
+        notifications = self.emulator.notifications()
+        new, self.seen = notifications[self.seen :], len(notifications)
+        return [(n["body"].encode(), n["headers"]) for n in new]
+
+    def crafted(self, reference: str, amount: Decimal, *, timestamp: int | None = None) -> Sent:
+        answer = self.emulator.control(
+            "notifications/craft",
+            {"out_trade_no": reference, "total": int(amount * 100), "timestamp": timestamp},
+        )
+        return answer["body"].encode(), answer["headers"]
+
+    def forge(self, sent: Sent) -> Sent:
+        body, headers = sent
+        return body.replace(b'"summary"', b'"summary" ', 1), headers
+
+    def time_out(self, on: bool) -> None:
+        # Past the adapter's timeout (WECHATPAY_TIMEOUT_SECONDS=1 in the tests).
+        self.emulator.mode(timeout_seconds=1.5 if on else 0)
+
+    def refuse_refunds(self) -> None:
+        self.emulator.mode(refund_refused=True)
+
+    def disagree(self, payment: Payment) -> None:
+        self.emulator.mode(bill_mismatch=True)
+
+
+DRIVERS = {"sandbox": SandboxDriver, "wechatpay": WeChatPayDriver}
+
+
+def stale() -> int:
+    return int(time.time()) - STALE_SECONDS
