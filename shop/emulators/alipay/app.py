@@ -578,11 +578,12 @@ class AlipayEmulator:
             f"合计,,{len(trades)},{len(refunds)},{received + paid_back},{received + paid_back}",
         ]
         name = f"{self.seller_id}0156_{day:%Y%m%d}"
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            archive.writestr(f"{name}_业务明细.csv", "\r\n".join(lines).encode("gbk"))
-            archive.writestr(f"{name}_业务明细(汇总).csv", "\r\n".join(summary).encode("gbk"))
-        return buffer.getvalue()
+        return _gbk_zip(
+            {
+                f"{name}_业务明细.csv": "\r\n".join(lines).encode("gbk"),
+                f"{name}_业务明细(汇总).csv": "\r\n".join(summary).encode("gbk"),
+            }
+        )
 
     @staticmethod
     def _bill_row(
@@ -616,6 +617,28 @@ class AlipayEmulator:
             "0.00",
             "",
         ]
+
+
+def _gbk_zip(files: dict[str, bytes]) -> bytes:
+    """A zip whose file names are GBK bytes without the UTF-8 flag, as Alipay's are.
+
+    zipfile writes non-ASCII names as flagged UTF-8 only, so each is written under an
+    ASCII stand-in of the same byte length and the name bytes are swapped afterwards (the
+    CRC covers the contents, not the name).
+    """
+    buffer = io.BytesIO()
+    names = {}
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for index, (name, content) in enumerate(files.items()):
+            real = name.encode("gbk")
+            stand_in = f"~{index}~".ljust(len(real), "~").encode()
+            names[stand_in] = real
+            archive.writestr(stand_in.decode(), content)
+    archive_bytes = buffer.getvalue()
+    for stand_in, real in names.items():
+        assert archive_bytes.count(stand_in) == 2  # the local header and the directory
+        archive_bytes = archive_bytes.replace(stand_in, real)
+    return archive_bytes
 
 
 def _json_answer(payload: object, status: int = 200):  # type: ignore[no-untyped-def]

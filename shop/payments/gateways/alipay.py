@@ -456,7 +456,7 @@ class AlipayGateway:
             raise GatewayTimeout(f"Alipay's bill for {day} could not be downloaded.") from None
         try:
             return list(bill_records(archive))
-        except (zipfile.BadZipFile, UnicodeDecodeError, KeyError, StopIteration, InvalidOperation):
+        except (zipfile.BadZipFile, UnicodeDecodeError, KeyError, ValueError, InvalidOperation):
             raise GatewayError(
                 f"Alipay's bill for {day} is not in the documented format."
             ) from None
@@ -500,15 +500,23 @@ def bill_records(archive: bytes) -> Iterator[ProviderRecord]:
     """
     with zipfile.ZipFile(io.BytesIO(archive)) as bill:
         member = next(
-            info for info in bill.infolist() if _member_name(info).endswith("业务明细.csv")
+            (info for info in bill.infolist() if _member_name(info).endswith("业务明细.csv")),
+            None,
         )
+        if member is None:
+            raise ValueError("The bill has no detail CSV.")
         text = bill.read(member).decode("gbk")
     lines = text.splitlines()
     start = next(
-        i
-        for i, line in enumerate(lines)
-        if line.startswith("#") and line.rstrip("-").endswith("业务明细列表")
+        (
+            i
+            for i, line in enumerate(lines)
+            if line.startswith("#") and line.rstrip("-").endswith("业务明细列表")
+        ),
+        None,
     )
+    if start is None or start + 1 >= len(lines):
+        raise ValueError("The bill's detail CSV has no 业务明细列表.")
     rows = csv.reader(
         itertools.takewhile(lambda line: not line.startswith("#"), lines[start + 1 :])
     )

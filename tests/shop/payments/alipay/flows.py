@@ -8,7 +8,7 @@ from Cryptodome.PublicKey import RSA
 
 from shop.emulators.alipay import signing
 from shop.payments import services
-from shop.payments.gateway import InvalidNotification
+from shop.payments.gateway import InvalidNotification, RefundResult
 from shop.payments.gateways._v2_shim import NotificationAnswer, Payer
 from shop.payments.gateways.alipay import AlipayGateway
 from shop.payments.models import Payment
@@ -50,6 +50,16 @@ def pay(gateway: AlipayGateway, control: EmulatorControl, payment: Payment) -> b
     page = control.act(start(gateway, payment), "confirm")
     assert page.status == 302 and page.location.startswith(RETURN_URL), page
     return last_notification(control)
+
+
+def refund(gateway: AlipayGateway, payment: Payment, key: str, amount: str) -> RefundResult:
+    return gateway.refund(
+        payment_reference=payment.reference,
+        idempotency_key=key,
+        amount=Decimal(amount),
+        notify_url="",
+        payment_amount=payment.amount,
+    )
 
 
 def last_notification(control: EmulatorControl) -> bytes:
