@@ -58,6 +58,11 @@ from shop.payments.gateway import (
 from shop.payments.gateways._v2_shim import PAGE, WAP, NotificationAnswer, Payer, PaymentStart
 
 logger = logging.getLogger(__name__)
+# Importing the SDK runs logging.config.dictConfig() (alipay/loggers.py): its logger gets a
+# DEBUG console handler of its own, beside LOGGING's, for the signed request data it logs
+# when verbose (which we never set). Undo that: its lines, if any, go through ours.
+logging.getLogger("python-alipay-sdk").handlers.clear()
+logging.getLogger("python-alipay-sdk").setLevel(logging.WARNING)
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 SUCCESS = "10000"

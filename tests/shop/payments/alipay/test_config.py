@@ -2,6 +2,7 @@
 reaches a message or a repr; a request or answer that does not verify is never taken."""
 
 import base64
+import logging
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,9 @@ def test_an_unreachable_gateway_is_an_unknown_outcome(alipay_emulator):
 
     with pytest.raises(GatewayTimeout, match="No usable answer"):
         gateway.query_payment(reference="P1")
+
+
+def test_the_sdks_logger_writes_only_through_the_shops_logging():
+    sdk = logging.getLogger("python-alipay-sdk")
+
+    assert (sdk.handlers, sdk.level, sdk.propagate) == ([], logging.WARNING, True)

@@ -199,3 +199,13 @@ def test_the_stored_notification_keeps_no_payer_details(alipay_gateway):
     payload = PaymentNotification.objects.get(gateway="alipay").payload
     assert payload["trade_status"] == "TRADE_SUCCESS"
     assert not {"buyer_id", "buyer_logon_id", "sign"} & payload.keys()
+
+
+def test_the_decline_mode_turns_the_next_confirm_into_a_decline(alipay_gateway):
+    gateway, control = alipay_gateway
+    payment = pending_payment()
+    control.mode("decline")
+
+    control.act(start(gateway, payment), "confirm")
+
+    assert control.trades()[payment.reference]["status"] == "TRADE_CLOSED"
