@@ -277,6 +277,8 @@ class AlipayGateway:
         query = self.client.client_api(
             PAY_METHODS[channel], biz, return_url=return_url, notify_url=notify_url
         )
+        # Alipay's trade_no exists once the shopper opens the page and comes with the
+        # notification; until then the trade is known by our out_trade_no.
         return PaymentStart(
             provider_reference=reference, redirect_url=f"{self.client.gateway_url}?{query}"
         )
@@ -399,7 +401,7 @@ class AlipayGateway:
             kind="refund",
             reference=idempotency_key,
             provider_reference=idempotency_key,
-            amount=Decimal(answer["refund_amount"]),
+            amount=_amount(answer["refund_amount"]),
             status="succeeded" if answer.get("refund_status") == "REFUND_SUCCESS" else "pending",
         )
 
@@ -422,7 +424,7 @@ class AlipayGateway:
             kind="payment",
             reference=reference,
             provider_reference=answer.get("trade_no", ""),
-            amount=Decimal(answer["total_amount"]),
+            amount=_amount(answer["total_amount"]),
             status=status_here,
         )
 
@@ -480,7 +482,8 @@ class AlipayGateway:
             if code in UNKNOWN_OUTCOME_CODES:
                 raise GatewayTimeout(f"Alipay was unavailable for {api}.") from None
             raise GatewayError(f"Alipay rejected the {api} request (code {code}).") from None
-        except (OSError, ValueError):  # no answer, a cut connection, a body that is not JSON
+        except (OSError, ValueError, AttributeError, KeyError, TypeError):
+            # No answer, a cut connection, a body that is not JSON or not Alipay's shape.
             raise GatewayTimeout(f"No usable answer from Alipay to {api}.") from None
         if answer.get("code") == SUCCESS:
             return answer
