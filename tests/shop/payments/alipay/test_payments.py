@@ -209,3 +209,30 @@ def test_the_decline_mode_turns_the_next_confirm_into_a_decline(alipay_gateway):
     control.act(start(gateway, payment), "confirm")
 
     assert control.trades()[payment.reference]["status"] == "TRADE_CLOSED"
+
+
+def test_a_trade_finished_notification_marks_an_unpaid_payment_paid(alipay_gateway):
+    """Products without refunds go straight to TRADE_FINISHED, with no TRADE_SUCCESS."""
+    gateway, control = alipay_gateway
+    payment = pending_payment()
+    body = signed_by_alipay(control, pay(gateway, control, payment), trade_status="TRADE_FINISHED")
+
+    handle(gateway, body)
+
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.SUCCEEDED
+
+
+def test_trade_finished_after_trade_success_changes_nothing(alipay_gateway):
+    gateway, control = alipay_gateway
+    payment = pending_payment()
+    success = pay(gateway, control, payment)
+    handle(gateway, success)
+    payment.refresh_from_db()
+    paid_at = payment.succeeded_at
+
+    answer = handle(gateway, signed_by_alipay(control, success, trade_status="TRADE_FINISHED"))
+
+    payment.refresh_from_db()
+    assert answer.body == b"success"
+    assert (payment.status, payment.succeeded_at) == (Payment.Status.SUCCEEDED, paid_at)
