@@ -34,13 +34,19 @@ def pending_payment(amount: str = "88.80") -> Payment:
     )
 
 
-def start(gateway: AlipayGateway, payment: Payment, user_agent: str = PHONE) -> str:
+def start(
+    gateway: AlipayGateway,
+    payment: Payment,
+    user_agent: str = PHONE,
+    notify_url: str = NOTIFY_URL,
+) -> str:
+    """Where the shop sends the shopper's browser to pay."""
     return gateway.start_payment(
         reference=payment.reference,
         amount=payment.amount,
         description="礼物: Mountain Coffee beans",
         return_url=RETURN_URL,
-        notify_url=NOTIFY_URL,
+        notify_url=notify_url,
         payer=Payer(user_agent=user_agent),
     ).redirect_url
 

@@ -10,10 +10,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 
-from shop.payments.gateways._v2_shim import Payer
-
 from .conftest import free_port
-from .flows import RETURN_URL, pending_payment
+from .flows import pending_payment, start
 
 pytestmark = pytest.mark.django_db
 
@@ -61,14 +59,9 @@ def test_a_notification_is_posted_as_a_signed_form_until_the_shop_says_success(
 ):
     gateway, control = alipay_gateway
     payment = pending_payment()
-    redirect_url = gateway.start_payment(
-        reference=payment.reference,
-        amount=payment.amount,
-        description="礼物",
-        return_url=RETURN_URL,
-        notify_url=f"http://127.0.0.1:{shop.server_port}/payments/notify/alipay/",
-        payer=Payer(),
-    ).redirect_url
+    redirect_url = start(
+        gateway, payment, notify_url=f"http://127.0.0.1:{shop.server_port}/payments/notify/alipay/"
+    )
 
     control.act(redirect_url, "confirm")
 
@@ -82,14 +75,7 @@ def test_a_notification_is_posted_as_a_signed_form_until_the_shop_says_success(
 def test_a_pay_request_changed_after_signing_is_refused(alipay_gateway):
     gateway, control = alipay_gateway
     payment = pending_payment("88.80")
-    url = gateway.start_payment(
-        reference=payment.reference,
-        amount=payment.amount,
-        description="礼物",
-        return_url=RETURN_URL,
-        notify_url="",
-        payer=Payer(),
-    ).redirect_url
+    url = start(gateway, payment, notify_url="")
     parts = urlsplit(url)
     query = dict(parse_qsl(parts.query))
     query["biz_content"] = json.dumps({**json.loads(query["biz_content"]), "total_amount": "0.01"})
