@@ -259,6 +259,10 @@ class AlipayEmulator:
             raise _invalid("isv.invalid-signature-type", "无效的签名类型")
         if params.get("charset", "utf-8").lower() != "utf-8":
             raise _invalid("isv.invalid-charset", "字符集错误")
+        try:
+            datetime.strptime(params.get("timestamp", ""), "%Y-%m-%d %H:%M:%S")
+        except ValueError:
+            raise _invalid("isv.invalid-timestamp", "非法的时间戳参数") from None
         content = signing.request_content(params)
         if not signing.verify(content, params.get("sign", ""), self.app_public_key):
             raise _invalid("isv.invalid-signature", "验签出错")

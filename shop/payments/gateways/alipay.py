@@ -220,6 +220,12 @@ def _client(config: AlipaySettings) -> _Client:
     )
 
 
+def _beijing_now() -> str:
+    """The request timestamp, in Beijing time as Alipay reads it (the SDK would send the
+    server's local time, eight hours off on a UTC server)."""
+    return datetime.now(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def _yuan(amount: Decimal) -> str:
     """Alipay's amount text: yuan with two places, exactly."""
     if amount != money.quantize(amount):
@@ -275,7 +281,11 @@ class AlipayGateway:
         if channel == WAP:
             biz["quit_url"] = return_url
         query = self.client.client_api(
-            PAY_METHODS[channel], biz, return_url=return_url, notify_url=notify_url
+            PAY_METHODS[channel],
+            biz,
+            return_url=return_url,
+            notify_url=notify_url,
+            timestamp=_beijing_now(),
         )
         # Alipay's trade_no exists once the shopper opens the page and comes with the
         # notification; until then the trade is known by our out_trade_no.
@@ -473,7 +483,7 @@ class AlipayGateway:
     def _call(self, api: str, biz: dict) -> dict:
         """One signed request; its verified answer when Alipay says 10000."""
         try:
-            answer = self.client.server_api(api, biz_content=biz)
+            answer = self.client.server_api(api, biz_content=biz, timestamp=_beijing_now())
         except AliPayValidationError:
             raise GatewayTimeout(f"Alipay's answer to {api} failed its signature check.") from None
         except AliPayException as error:

@@ -7,6 +7,7 @@ resends it) and changes nothing.
 
 import json
 import logging
+from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -15,6 +16,7 @@ from Cryptodome.PublicKey import RSA
 from shop.emulators.alipay import signing
 from shop.payments.gateway import InvalidNotification, Notification
 from shop.payments.gateways._v2_shim import PAGE, WAP, Payer
+from shop.payments.gateways.alipay import BEIJING
 from shop.payments.models import Payment, PaymentNotification
 
 from .flows import (
@@ -233,3 +235,13 @@ def test_trade_finished_after_trade_success_changes_nothing(alipay_gateway):
     payment.refresh_from_db()
     assert answer.body == b"success"
     assert (payment.status, payment.succeeded_at) == (Payment.Status.SUCCEEDED, paid_at)
+
+
+def test_requests_carry_beijing_time(alipay_gateway):
+    gateway, _ = alipay_gateway
+
+    sent = datetime.strptime(
+        _query(start(gateway, pending_payment()))["timestamp"], "%Y-%m-%d %H:%M:%S"
+    )
+
+    assert abs(sent.replace(tzinfo=BEIJING) - datetime.now(BEIJING)) < timedelta(minutes=1)
