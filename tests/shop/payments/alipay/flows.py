@@ -9,8 +9,7 @@ from Cryptodome.PublicKey import RSA
 from shop.emulators.alipay import signing
 from shop.payments import services
 from shop.payments.gateway import InvalidNotification, RefundResult
-from shop.payments.gateways._v2_shim import NotificationAnswer, Payer
-from shop.payments.gateways.alipay import AlipayGateway
+from shop.payments.gateways.alipay import AlipayGateway, NotificationAnswer, Payer
 from shop.payments.models import Payment
 from tests.factories import PaymentFactory
 

@@ -15,8 +15,7 @@ from Cryptodome.PublicKey import RSA
 
 from shop.emulators.alipay import signing
 from shop.payments.gateway import InvalidNotification, Notification
-from shop.payments.gateways._v2_shim import PAGE, WAP, Payer
-from shop.payments.gateways.alipay import BEIJING
+from shop.payments.gateways.alipay import BEIJING, PAGE, WAP, Payer
 from shop.payments.models import Payment, PaymentNotification
 
 from .flows import (
