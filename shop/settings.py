@@ -523,6 +523,7 @@ if SENTRY_DSN:
 PAYMENT_ADAPTERS = {
     "sandbox": "shop.payments.gateways.sandbox.SandboxGateway",
     "wechatpay": "shop.payments.gateways.wechatpay.WeChatPayGateway",
+    "alipay": "shop.payments.gateways.alipay.AlipayGateway",
 }
 # The default adapter: a name above, or the dotted path of another adapter class.
 PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="sandbox")
@@ -553,6 +554,25 @@ if "wechatpay" in [PAYMENT_GATEWAY, *PAYMENT_METHODS]:
     CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += [
         "https://wx.tenpay.com",
         f"{_api.scheme}://{_api.netloc}",
+    ]
+# Alipay (open platform, RSA2 keys in files; see the README).
+ALIPAY_APP_ID = env.str("ALIPAY_APP_ID", default="")
+ALIPAY_PRIVATE_KEY_PATH = env.str("ALIPAY_PRIVATE_KEY_PATH", default="")  # the app's private key
+ALIPAY_PUBLIC_KEY_PATH = env.str("ALIPAY_PUBLIC_KEY_PATH", default="")  # Alipay's public key
+ALIPAY_SANDBOX = env.bool("ALIPAY_SANDBOX", default=False)
+# Overrides the gateway address (production or sandbox): the emulator's for local use.
+ALIPAY_GATEWAY_URL = env.str("ALIPAY_GATEWAY_URL", default="")
+ALIPAY_TIMEOUT_SECONDS = env.float("ALIPAY_TIMEOUT_SECONDS", default=15.0)
+# The pay step redirects a posted form to Alipay's cashier, which form-action must allow.
+if "alipay" in [PAYMENT_GATEWAY, *PAYMENT_METHODS]:
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += [
+        "https://openapi.alipay.com",
+        "https://openapi-sandbox.dl.alipaydev.com",
+        *(
+            [f"{urlsplit(ALIPAY_GATEWAY_URL).scheme}://{urlsplit(ALIPAY_GATEWAY_URL).netloc}"]
+            if ALIPAY_GATEWAY_URL
+            else []
+        ),
     ]
 # In-house gateways, by name: a partner's gifts are paid from its prepaid balance.
 PAYMENT_GATEWAYS = {"balance": "shop.partners.gateway.BalanceGateway"}

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.checks import CheckMessage, Error, register
 
 from .gateway import UnknownGateway, get_gateway, offered_gateways
+from .gateways import alipay
 from .gateways.wechatpay import NAME as WECHATPAY
 
 REQUIRED = ("WECHATPAY_MCHID", "WECHATPAY_APPID", "WECHATPAY_CERT_SERIAL_NO")
@@ -94,3 +95,6 @@ def payment_gateways(app_configs: object = None, **kwargs: object) -> list[Check
     except (UnknownGateway, ImportError) as error:
         return [Error(f"Unknown payment gateway {error}.", id="payments.E000")]
     return wechatpay_errors() if WECHATPAY in names else []
+
+
+register(alipay.check_keys)
