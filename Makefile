@@ -53,8 +53,16 @@ $(ENV_FILE):
 WECHATPAY_EMULATOR_PORT ?= 8101
 export WECHATPAY_EMULATOR_PORT
 ifneq ($(findstring wechatpay,$(PAYMENT_GATEWAY) $(PAYMENT_METHODS)),)
-WECHATPAY_ENV = set -a && . $(VAR_DIR)/wechatpay/shop.env && set +a &&
+EMULATOR_ENV = set -a && . $(VAR_DIR)/wechatpay/shop.env && set +a &&
 WECHATPAY_PROCESS = wechatpay
+endif
+
+# The same for Alipay: its emulator on ALIPAY_EMULATOR_PORT, settings in $(VAR_DIR)/alipay.
+ALIPAY_EMULATOR_PORT ?= 8110
+export ALIPAY_EMULATOR_PORT
+ifneq ($(findstring alipay,$(PAYMENT_GATEWAY) $(PAYMENT_METHODS)),)
+EMULATOR_ENV += set -a && . $(VAR_DIR)/alipay/shop.env && set +a &&
+ALIPAY_PROCESS = alipay
 endif
 
 run: setup
@@ -62,12 +70,15 @@ run: setup
 ifneq ($(WECHATPAY_PROCESS),)
 	$(PY) -m shop.emulators.wechatpay --keys-only --key-dir $(VAR_DIR)/wechatpay --port $(WECHATPAY_EMULATOR_PORT)
 endif
-	$(WECHATPAY_ENV) $(PY) manage.py migrate --noinput
+ifneq ($(ALIPAY_PROCESS),)
+	$(PY) -m shop.emulators.alipay --keys-only --keys-dir $(VAR_DIR)/alipay --port $(ALIPAY_EMULATOR_PORT)
+endif
+	$(EMULATOR_ENV) $(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 	@# The demo history is paid through the sandbox, whichever provider the shop offers.
-	$(WECHATPAY_ENV) PAYMENT_GATEWAY=sandbox $(PY) manage.py seed_demo
+	$(EMULATOR_ENV) PAYMENT_GATEWAY=sandbox $(PY) manage.py seed_demo
 	@echo "Starting web on http://127.0.0.1:$(PORT) with a Celery worker and beat; Ctrl-C stops all."
-	$(WECHATPAY_ENV) $(BIN)/honcho --no-colour start --port $(PORT) --procfile Procfile web worker beat $(WECHATPAY_PROCESS)
+	$(EMULATOR_ENV) $(BIN)/honcho --no-colour start --port $(PORT) --procfile Procfile web worker beat $(WECHATPAY_PROCESS) $(ALIPAY_PROCESS)
 
 TEST_ENV = DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) SECRET_KEY=test-only-secret \
 	DEBUG=0 SECURE_SSL_REDIRECT=0 CACHE_URL=locmemcache:// WEBHOOK_ALLOW_INSECURE=1 WEBHOOK_RETRY_BASE_SECONDS=1 \

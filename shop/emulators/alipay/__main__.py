@@ -9,6 +9,7 @@ serves its public half at /_emulator/alipay_public_key.
 """
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 from socketserver import ThreadingMixIn
@@ -46,6 +47,20 @@ def _key_pair(directory: Path, name: str) -> RsaKey:
     return key
 
 
+def _write_shop_env(keys_dir: Path, args: argparse.Namespace) -> None:
+    """The shop's settings for this emulator, for `make run` to load before it starts (the
+    system check wants the keys to exist before the emulator does)."""
+    shop_env = {
+        "ALIPAY_APP_ID": args.app_id,
+        "ALIPAY_PRIVATE_KEY_PATH": keys_dir / "app_private.pem",
+        "ALIPAY_PUBLIC_KEY_PATH": keys_dir / "alipay_public.pem",
+        "ALIPAY_GATEWAY_URL": f"http://{args.host}:{args.port}/gateway.do",
+    }
+    lines = [f"{name}={shlex.quote(str(value))}" for name, value in shop_env.items()]
+    (keys_dir / "shop.env").write_text("\n".join(lines) + "\n")
+    print(f"Alipay emulator keys and settings in {keys_dir}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m shop.emulators.alipay")
     parser.add_argument("--host", default="127.0.0.1")
@@ -56,11 +71,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--notify-attempts", type=int, default=3)
     parser.add_argument("--notify-interval", type=float, default=1.0)
     parser.add_argument("--verbose", action="store_true", help="log each request")
+    parser.add_argument(
+        "--keys-only",
+        action="store_true",
+        help="write the keys and shop.env (the shop's ALIPAY_* settings for them), and exit",
+    )
     args = parser.parse_args(argv)
     if args.keys_dir:
-        args.keys_dir.mkdir(parents=True, exist_ok=True)
-        app_public = _key_pair(args.keys_dir, "app").public_key()
-        alipay_key = _key_pair(args.keys_dir, "alipay")
+        keys_dir = args.keys_dir.resolve()
+        keys_dir.mkdir(parents=True, exist_ok=True)
+        app_public = _key_pair(keys_dir, "app").public_key()
+        alipay_key = _key_pair(keys_dir, "alipay")
+        if args.keys_only:
+            _write_shop_env(keys_dir, args)
+            return
     elif args.app_public_key:
         app_public = RSA.import_key(args.app_public_key.read_text())
         alipay_key = signing.new_key()
