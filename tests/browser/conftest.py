@@ -11,6 +11,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
+from shop.catalogue.models import Sku
+from tests.factories import ProductFactory, SkuFactory
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -135,3 +138,26 @@ def page(browser: Browser, server_url: str) -> Iterator[Page]:
     context.close()
     if problems:
         pytest.fail("The browser saw problems:\n" + "\n".join(problems), pytrace=False)
+
+
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1"
+)
+
+
+@pytest.fixture
+def tea() -> Sku:
+    return SkuFactory(
+        product=ProductFactory(title="龙井茶", title_en="Longjing Tea"), price="88.00", stock=5
+    )
+
+
+@pytest.fixture
+def phone(browser: Browser, server_url: str) -> Iterator[Page]:
+    context = browser.new_context(
+        viewport=PHONE, is_mobile=True, user_agent=IPHONE, locale="en-US", base_url=server_url
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    yield context.new_page()
+    context.close()

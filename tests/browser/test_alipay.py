@@ -5,26 +5,18 @@ because the browser came back."""
 
 import copy
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from gifting.models import Gift
 from shop.catalogue.models import Sku
 from shop.payments.models import Payment
-from tests.browser.conftest import PHONE, TIMEOUT_MS
+from tests.browser.paying import send_gift
 from tests.conftest import wait_until
-from tests.factories import ProductFactory, SkuFactory, UserFactory
 from tests.shop.payments.alipay.conftest import (  # noqa: F401 (fixtures)
     alipay_emulator,
     alipay_settings,
-)
-
-PASSWORD = "correct-horse-battery"
-IPHONE = (
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 "
-    "(KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1"
 )
 
 
@@ -41,40 +33,10 @@ def alipay_shop(alipay_settings, alipay_emulator, settings, server_url: str):  #
     return alipay_emulator
 
 
-@pytest.fixture
-def tea() -> Sku:
-    return SkuFactory(
-        product=ProductFactory(title="龙井茶", title_en="Longjing Tea"), price="88.00", stock=5
-    )
-
-
-@pytest.fixture
-def phone(browser: Browser, server_url: str) -> Iterator[Page]:
-    context = browser.new_context(
-        viewport=PHONE, is_mobile=True, user_agent=IPHONE, locale="en-US", base_url=server_url
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    yield context.new_page()
-    context.close()
-
-
-def _send(page: Page, sku: Sku) -> None:
-    user = UserFactory()
-    page.goto("/account/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("navigation").get_by_role("link", name="Log in")).to_have_count(0)
-    page.goto(f"/products/{sku.product_id}/")
-    page.get_by_role("link", name="Send as a gift").click()
-    page.get_by_label("From").fill("小明")
-    page.get_by_role("button", name="Pay and get the gift link").click()
-
-
 def test_on_a_phone_the_gift_is_paid_at_alipays_cashier_which_sends_the_payer_back(
     phone: Page, alipay_shop, tea: Sku
 ) -> None:
-    _send(phone, tea)
+    send_gift(phone, tea)
 
     expect(phone).to_have_url(re.compile(rf"^{re.escape(alipay_shop.base_url)}/"))
     expect(phone.get_by_text("88.00")).to_be_visible()
@@ -90,7 +52,7 @@ def test_on_a_phone_the_gift_is_paid_at_alipays_cashier_which_sends_the_payer_ba
 def test_declining_at_alipays_cashier_leaves_the_gift_unpaid(
     phone: Page, alipay_shop, tea: Sku
 ) -> None:
-    _send(phone, tea)
+    send_gift(phone, tea)
 
     expect(phone).to_have_url(re.compile(rf"^{re.escape(alipay_shop.base_url)}/"))
     phone.get_by_role("button", name="取消 Decline").click()

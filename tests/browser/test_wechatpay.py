@@ -13,15 +13,9 @@ from playwright.sync_api import Browser, Page, expect
 
 from gifting.models import Gift
 from shop.catalogue.models import Sku
-from tests.browser.conftest import PHONE, TIMEOUT_MS
-from tests.factories import ProductFactory, SkuFactory, UserFactory
+from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.paying import send_gift
 from tests.wechatpay import wechatpay_emulator, wechatpay_settings  # noqa: F401 (fixtures)
-
-PASSWORD = "correct-horse-battery"
-IPHONE = (
-    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 "
-    "(KHTML, like Gecko) Version/18.0 Mobile/15E148 Safari/604.1"
-)
 
 
 @pytest.fixture
@@ -39,23 +33,6 @@ def wechat_shop(wechatpay_settings, settings, server_url: str):  # noqa: F811
 
 
 @pytest.fixture
-def tea() -> Sku:
-    return SkuFactory(
-        product=ProductFactory(title="龙井茶", title_en="Longjing Tea"), price="88.00", stock=5
-    )
-
-
-@pytest.fixture
-def phone(browser: Browser, server_url: str) -> Iterator[Page]:
-    context = browser.new_context(
-        viewport=PHONE, is_mobile=True, user_agent=IPHONE, locale="en-US", base_url=server_url
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    yield context.new_page()
-    context.close()
-
-
-@pytest.fixture
 def desktop(browser: Browser, server_url: str) -> Iterator[Page]:
     context = browser.new_context(locale="en-US", base_url=server_url)
     context.set_default_timeout(TIMEOUT_MS)
@@ -63,23 +40,10 @@ def desktop(browser: Browser, server_url: str) -> Iterator[Page]:
     context.close()
 
 
-def _send(page: Page, sku: Sku) -> None:
-    user = UserFactory()
-    page.goto("/account/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("navigation").get_by_role("link", name="Log in")).to_have_count(0)
-    page.goto(f"/products/{sku.product_id}/")
-    page.get_by_role("link", name="Send as a gift").click()
-    page.get_by_label("From").fill("小明")
-    page.get_by_role("button", name="Pay and get the gift link").click()
-
-
 def test_on_a_desktop_the_gift_is_paid_by_scanning_the_qr_code(
     desktop: Page, wechat_shop, tea: Sku
 ) -> None:
-    _send(desktop, tea)
+    send_gift(desktop, tea)
 
     expect(desktop).to_have_url(re.compile(r"/payments/pay/P\w+/\?channel=native$"))
     qr = desktop.locator(".pay-qr")
@@ -95,7 +59,7 @@ def test_on_a_desktop_the_gift_is_paid_by_scanning_the_qr_code(
 def test_on_a_phone_the_gift_is_paid_on_wechats_h5_page_which_sends_the_payer_back(
     phone: Page, wechat_shop, tea: Sku
 ) -> None:
-    _send(phone, tea)
+    send_gift(phone, tea)
 
     expect(phone).to_have_url(re.compile(rf"^{re.escape(wechat_shop.url)}/_emulator/h5\?"))
     expect(phone.get_by_text("¥88.00")).to_be_visible()
