@@ -181,6 +181,8 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         "queue_order_strategy": "priority",
     }
 elif CELERY_BROKER_URL.startswith("filesystem://"):
+    # kombu's own filesystem transport lets a worker read a message half-written.
+    CELERY_BROKER_TRANSPORT = "shop.core.broker:Transport"
     _broker_dir = VAR_DIR / "celery-broker"
     for _folder in (_broker_dir, VAR_DIR / "celery-processed", VAR_DIR / "celery-control"):
         _folder.mkdir(parents=True, exist_ok=True)

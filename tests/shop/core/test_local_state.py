@@ -12,7 +12,8 @@ SHOW = (
     "import json; from django.conf import settings as s; print(json.dumps({"
     "'db': str(s.DATABASES['default']['NAME']), 'site': s.SITE_URL, 'debug': s.DEBUG, "
     "'broker': s.CELERY_BROKER_TRANSPORT_OPTIONS, 'beat': s.CELERY_BEAT_SCHEDULE_FILENAME, "
-    "'media': str(s.MEDIA_ROOT), 'static': str(s.STATIC_ROOT)}))"
+    "'media': str(s.MEDIA_ROOT), 'static': str(s.STATIC_ROOT), "
+    "'transport': s.CELERY_BROKER_TRANSPORT}))"
 )
 
 
@@ -44,6 +45,7 @@ def test_var_dir_holds_the_sqlite_file_the_file_broker_the_beat_schedule_and_upl
     assert broker["processed_folder"] == str(tmp_path / "celery-processed")
     assert broker["control_folder"] == str(tmp_path / "celery-control")
     assert shown["beat"] == str(tmp_path / "celerybeat-schedule")
+    assert shown["transport"] == "shop.core.broker:Transport"
     assert (shown["media"], shown["static"]) == (str(tmp_path / "media"), str(tmp_path / "static"))
 
 
