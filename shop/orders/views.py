@@ -127,7 +127,9 @@ def order_list(request: HttpRequest) -> HttpResponse:
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     order = selectors.order_get(user=request.user, number=number)
     form = RefundRequestForm(initial={"amount": order.refundable_amount})
-    can_request_refund = order.status in REFUNDABLE and order.refundable_amount > 0
+    can_request_refund = (
+        not order.is_gift and order.status in REFUNDABLE and order.refundable_amount > 0
+    )
     return render(
         request,
         "orders/detail.html",
