@@ -572,7 +572,9 @@ def test_the_send_page_needs_a_login() -> None:
 
 
 def test_declining_a_single_gift_closes_it_and_refunds_the_sender(fixed_gift) -> None:
-    response = visitor().post(link(fixed_gift), {"action": "decline", "confirm": "yes"}, follow=True)
+    response = visitor().post(
+        link(fixed_gift), {"action": "decline", "confirm": "yes"}, follow=True
+    )
     assert "You declined the gift. The sender gets their money back." in response.text
     fixed_gift.refresh_from_db()
     assert fixed_gift.status == Gift.Status.DECLINED
@@ -586,7 +588,9 @@ def test_declining_a_single_gift_closes_it_and_refunds_the_sender(fixed_gift) ->
 
 def test_declining_an_accepted_gift_is_refused(fixed_gift) -> None:
     visitor("10.0.0.1").post(link(fixed_gift), CLAIM_FORM)
-    response = visitor("10.0.0.2").post(link(fixed_gift), {"action": "decline", "confirm": "yes"}, follow=True)
+    response = visitor("10.0.0.2").post(
+        link(fixed_gift), {"action": "decline", "confirm": "yes"}, follow=True
+    )
     assert "This gift has already been accepted." in response.text
     fixed_gift.refresh_from_db()
     assert fixed_gift.status == Gift.Status.ACCEPTED
