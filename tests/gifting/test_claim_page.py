@@ -12,20 +12,9 @@ from django.test import Client
 from gifting.models import Gift
 from shop.payments.models import Refund
 from tests.factories import MerchantFactory, ProductFactory, ProductImageFactory, SkuFactory
-from tests.gifts import link, live_gift
+from tests.gifts import CLAIM_FORM, link, live_gift
 
 pytestmark = pytest.mark.django_db
-
-CLAIM_FORM = {
-    "recipient_name": "李小红",
-    "phone": "139 1234 5678",
-    "province": "浙江省",
-    "city": "杭州市",
-    "district": "西湖区",
-    "street": "文三路 1 号",
-    "postcode": "",
-    "action": "accept",
-}
 
 
 @pytest.fixture(autouse=True)

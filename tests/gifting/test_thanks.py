@@ -16,21 +16,10 @@ from gifting.models import THANKS_MAX_LENGTH, GiftClaim, GiftEvent
 from shop.partners import services as partners
 from shop.partners.models import WebhookEvent
 from tests.factories import SkuFactory
-from tests.gifts import link, live_gift, recipient
+from tests.gifts import CLAIM_FORM, link, live_gift, recipient
 from tests.partners import Api, partner_with_key
 
 pytestmark = pytest.mark.django_db
-
-CLAIM_FORM = {
-    "recipient_name": "李小红",
-    "phone": "139 1234 5678",
-    "province": "浙江省",
-    "city": "杭州市",
-    "district": "西湖区",
-    "street": "文三路 1 号",
-    "postcode": "",
-    "action": "accept",
-}
 
 
 @pytest.fixture(autouse=True)
