@@ -10,7 +10,7 @@ from django.utils import translation
 
 from gifting import services
 from shop.orders import services as orders
-from shop.orders.models import Order, RefundRequest
+from shop.orders.models import Order, OrderEvent, RefundRequest
 from tests.factories import UserFactory
 from tests.gifts import live_gift, recipient
 from tests.orders import paid_order
@@ -53,6 +53,13 @@ def test_the_recipients_order_page_says_who_it_is_from_and_shows_no_price(order,
     html = browser(friend).get(f"/orders/{order.number}/").text
     assert "A gift from 小明" in html
     assert "123.45" not in html and "¥" not in html
+
+
+def test_the_recipients_order_timeline_shows_no_amounts(order, friend) -> None:
+    OrderEvent.objects.create(order=order, kind=OrderEvent.Kind.REFUNDED, note="¥123.45")
+    html = browser(friend).get(f"/orders/{order.number}/").text
+    assert "Refunded" in html
+    assert "123.45" not in html
 
 
 def test_the_recipients_order_page_offers_no_refund_request(order, friend) -> None:
