@@ -239,12 +239,7 @@ def _cancel_unpaid(order_id: int) -> bool:
 
 
 def refund_request_create(*, order: Order, amount: Decimal, reason: str) -> RefundRequest:
-    """The shopper asks for (part of) their money back; the merchant decides.
-
-    Not for a gift's recipient: the money was the sender's, and goes back only to them.
-    """
-    if order.is_gift:
-        raise OrderError(_("This order is a gift: its money can go back only to the sender."))
+    """The shopper asks for (part of) their money back; the merchant decides."""
     if order.status not in state.REFUNDABLE:
         raise OrderError(_("This order cannot be refunded."))
     available = order.total - refunded_or_pending(subject=f"order:{order.pk}")

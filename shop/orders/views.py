@@ -151,6 +151,11 @@ def order_cancel(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def refund_request(request: HttpRequest, number: str) -> HttpResponse:
     order = selectors.order_get(user=request.user, number=number)
+    if order.is_gift:  # the sender paid: a recipient's page offers no refund to ask for
+        messages.error(
+            request, _("This order is a gift: its money can go back only to the sender.")
+        )
+        return redirect("orders:detail", number=number)
     form = RefundRequestForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():
