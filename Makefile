@@ -24,7 +24,7 @@ TEST_BROKER_URL ?= redis://127.0.0.1:6379/15
 # SYSTEM_PORT fixes the stack's port (default: any free one).
 SYSTEM_BROKER_URL ?= redis://127.0.0.1:6379/13
 
-.PHONY: help setup run test bench lint format messages check-deploy clean
+.PHONY: help setup run test bench lint format messages regions check-deploy clean
 
 help:
 	@echo "make run     set up, migrate, seed demo data, start web + Celery worker + beat (PORT=$(PORT))"
@@ -126,6 +126,13 @@ format: $(VENV)/.synced
 messages: $(VENV)/.synced
 	DEBUG=1 $(PY) manage.py makemessages -l zh_Hans -l en --ignore=.venv --ignore=var --ignore=tests --no-obsolete
 	DEBUG=1 $(PY) manage.py compilemessages --ignore=.venv
+
+# The region picker's province → city → district list, from a kept npm package (the file
+# is committed: the shop needs neither npm nor the network to run).
+AREA_DATA_VERSION = 2.1.0
+regions:
+	tmp=$$(mktemp -d) && (cd $$tmp && npm pack --silent @vant/area-data@$(AREA_DATA_VERSION) >/dev/null && tar xzf *.tgz) \
+		&& node shop/core/build_regions.js $$tmp/package > shop/core/static/shop/regions.json; status=$$?; rm -rf $$tmp; exit $$status
 
 check-deploy: $(VENV)/.synced
 	DEBUG=0 SECRET_KEY=$$(python3 -c 'import secrets; print(secrets.token_urlsafe(50))') \

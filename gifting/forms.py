@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shop.accounts.forms import AddressForm
 
-from .models import MAX_UNITS, MESSAGE_MAX_LENGTH
+from .models import MAX_UNITS, MESSAGE_MAX_LENGTH, THANKS_MAX_LENGTH
 
 
 class MessageField(forms.CharField):
@@ -43,3 +43,15 @@ class ClaimForm(AddressForm):
     """The recipient's form: labelled Name, Phone, Province, City, District, Address."""
 
     sku = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class ThanksForm(forms.Form):
+    """The recipient's thank-you note, under the claim it thanks for."""
+
+    claim = forms.IntegerField(widget=forms.HiddenInput)
+    thanks = MessageField(
+        label=_("Your thank-you note"),
+        max_length=THANKS_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": THANKS_MAX_LENGTH}),
+        help_text=_("Up to 100 characters, shown to the sender as plain text."),
+    )

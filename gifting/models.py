@@ -21,6 +21,7 @@ from shop.payments.models import Payment
 
 MAX_UNITS = 100
 MESSAGE_MAX_LENGTH = 200
+THANKS_MAX_LENGTH = 100
 # Statuses by what they imply, for the check constraints.
 UNPAID = ["pending_payment", "abandoned"]
 PAID = ["awaiting_recipient", "accepted", "declined", "cancelled", "expired"]
@@ -185,6 +186,8 @@ class GiftClaim(DeliveryAddress):
     sku = models.ForeignKey(Sku, on_delete=models.PROTECT, related_name="gift_claims")
     order = models.OneToOneField(Order, on_delete=models.PROTECT, related_name="gift_claim")
     claimed_at = models.DateTimeField(auto_now_add=True)
+    thanks = models.CharField(_("thank-you note"), max_length=THANKS_MAX_LENGTH, blank=True)
+    thanked_at = models.DateTimeField(_("thanked at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("gift claim")
@@ -192,6 +195,12 @@ class GiftClaim(DeliveryAddress):
         ordering = ["claimed_at", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["gift", "phone"], name="one_unit_per_phone"),
+            # A note is sent once (gifting.state.thank): it has its time, and only then.
+            models.CheckConstraint(
+                condition=Q(thanked_at__isnull=True, thanks="")
+                | (Q(thanked_at__isnull=False) & ~Q(thanks="")),
+                name="claim_thanks_has_time",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -211,6 +220,7 @@ class GiftEvent(models.Model):
         EXPIRED = "expired", _("Expired")
         REFUNDED = "refunded", _("Refunded")
         ABANDONED = "abandoned", _("Not paid in time")
+        THANKED = "thanked", _("Thank-you note")
 
     gift = models.ForeignKey(Gift, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

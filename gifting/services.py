@@ -1,4 +1,4 @@
-"""Writes for gifts: send, pay, claim, decline, cancel, expire, remind, refund.
+"""Writes for gifts: send, pay, claim, decline, cancel, expire, remind, refund, thank.
 
 Money and stock follow the gift's state, never the other way round: every path that
 closes a live gift (decline, cancel, expire) first wins the compare-and-set in
@@ -32,7 +32,7 @@ from shop.privacy import consent
 from shop.webhooks import events
 
 from . import selectors, state, tokens
-from .models import MAX_UNITS, MESSAGE_MAX_LENGTH, Gift, GiftClaim, GiftEvent
+from .models import MAX_UNITS, MESSAGE_MAX_LENGTH, THANKS_MAX_LENGTH, Gift, GiftClaim, GiftEvent
 
 logger = logging.getLogger(__name__)
 S = Gift.Status
@@ -270,6 +270,31 @@ def _claimable_sku(gift: Gift, sku_id: int | None) -> Sku:
     if sku is None:
         raise GiftError(_("Choose one of the variants offered."))
     return sku
+
+
+# --- Thanks ----------------------------------------------------------------------------
+
+
+def gift_thank(*, claim: GiftClaim, thanks: str) -> None:
+    """The recipient's thank-you note to the sender, once per accepted unit.
+
+    The text rules are the message's: control characters go, the rest is plain text.
+    """
+    thanks = _CONTROL.sub("", thanks or "").strip()
+    if not thanks:
+        raise GiftError(_("Write a few words of thanks."))
+    if len(thanks) > THANKS_MAX_LENGTH:
+        raise GiftError(
+            _("The thank-you note can have at most %(max)d characters.")
+            % {"max": THANKS_MAX_LENGTH}
+        )
+    with transaction.atomic():
+        if not state.thank(claim.pk, thanks):
+            raise GiftError(_("You have already sent your thanks."))
+        _event(claim.gift_id, GiftEvent.Kind.THANKED, thanks)
+        if claim.gift.partner_id:
+            events.report(events.GIFT_THANKED, [claim.gift_id])
+    claim.refresh_from_db()
 
 
 # --- Closing a live gift ----------------------------------------------------------------

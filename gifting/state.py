@@ -10,7 +10,8 @@ Each transition is one compare-and-set UPDATE. A claim and an expiry (or a cance
 decline) racing for the same gift both filter on `status = awaiting_recipient`; PostgreSQL
 re-checks the WHERE clause after the first commits, so exactly one wins and a gift is never
 both delivered and refunded. Claims also check the deadline in the same statement, so no
-unit is claimed after `expires_at`, swept or not.
+unit is claimed after `expires_at`, swept or not. A claim's thank-you note is set the
+same way, once (`thank`).
 """
 
 from datetime import datetime
@@ -18,7 +19,7 @@ from datetime import datetime
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
-from .models import Gift
+from .models import Gift, GiftClaim
 
 S = Gift.Status
 TERMINAL_AFTER_PAYMENT = (S.DECLINED, S.CANCELLED, S.EXPIRED)
@@ -84,4 +85,14 @@ def expire_locked(gift_ids: list[int]) -> int:
     """Expire gifts the caller has locked (`select_for_update`) and seen live and due."""
     return Gift.objects.filter(pk__in=gift_ids, status=S.AWAITING_RECIPIENT).update(
         status=S.EXPIRED, finished_at=timezone.now()
+    )
+
+
+def thank(claim_id: int, thanks: str) -> bool:
+    """Record a recipient's thank-you note, once: a second note (or a racing one) loses."""
+    return (
+        GiftClaim.objects.filter(pk=claim_id, thanked_at__isnull=True).update(
+            thanks=thanks, thanked_at=timezone.now()
+        )
+        == 1
     )

@@ -1,4 +1,5 @@
 import logging
+from urllib.parse import urljoin
 
 import segno
 from django.conf import settings
@@ -23,7 +24,7 @@ from shop.payments.views import pay_step
 from shop.payments.waiting import payment_wait
 
 from . import selectors, services
-from .forms import ClaimForm, SendGiftForm
+from .forms import ClaimForm, SendGiftForm, ThanksForm
 from .models import Gift
 from .services import Recipient
 
@@ -163,11 +164,19 @@ def claim(request: HttpRequest, token: str) -> HttpResponse:
     mine = claims_of_this_visitor(request, gift)
     is_sender = request.user.is_authenticated and request.user.pk == gift.sender_id
     variants = selectors.gift_variants(gift)
+    action = request.POST.get("action", "accept") if request.method == "POST" else None
     form = ClaimForm(
-        request.POST if request.method == "POST" else None, initial={"sku": gift.sku_id}
+        request.POST if action not in (None, "decline", "thank") else None,
+        initial={"sku": gift.sku_id},
     )
-    if request.method == "POST" and not mine and not is_sender:
-        if request.POST.get("action") == "decline":
+    thanks_form = ThanksForm(request.POST if action == "thank" else None)
+    if action == "thank":
+        if _thank(request, thanks_form, mine):
+            return redirect("gifting:claim", token=token)
+    elif action and not mine and not is_sender:
+        if action == "decline":
+            if request.POST.get("confirm") != "yes":
+                return _private(render(request, "gifting/decline_confirm.html", {"gift": gift}))
             return _decline(request, gift, token)
         if form.is_valid():
             with errors_on_form(form):
@@ -185,18 +194,41 @@ def claim(request: HttpRequest, token: str) -> HttpResponse:
                 messages.success(request, _("Accepted! The shop will send it to you."))
                 return redirect("gifting:claim", token=token)
         gift.refresh_from_db()
+    cover = gift.sku.product.images.first()
     context = {
         "gift": gift,
         "display": selectors.gift_display_status(gift, timezone.now()),
         "product": gift.sku.product,
-        "cover": gift.sku.product.images.first(),
+        "cover": cover,
+        # Link previews need an absolute address; storage may already give one.
+        "card_image": urljoin(settings.SITE_URL + "/", cover.image.url) if cover else "",
         "variants": variants,
         "form": form,
+        "field_errors": [field for field in form.visible_fields() if field.errors],
+        "thanks_form": thanks_form,
         "mine": mine,
         "is_sender": is_sender,
         "chosen": str(form["sku"].value() or gift.sku_id),
     }
-    return _no_referrer(render(request, "gifting/claim.html", context))
+    return _private(render(request, "gifting/claim.html", context))
+
+
+def _thank(request: HttpRequest, form: ThanksForm, mine: list) -> bool:
+    """A thank-you note from whoever accepted (this browser or account), nobody else."""
+    if not mine:
+        messages.error(request, _("Only the person who accepted this gift can send thanks."))
+        return False
+    if not form.is_valid():
+        return False
+    claim = next((c for c in mine if c.pk == form.cleaned_data["claim"]), None)
+    if claim is None:
+        form.add_error(None, _("Only the person who accepted this gift can send thanks."))
+        return False
+    with errors_on_form(form):
+        services.gift_thank(claim=claim, thanks=form.cleaned_data["thanks"])
+        messages.success(request, _("Thank you! The sender will see your note."))
+        return True
+    return False
 
 
 def _wrong_link(request: HttpRequest) -> HttpResponse:
@@ -208,13 +240,13 @@ def _wrong_link(request: HttpRequest) -> HttpResponse:
         )
         response = render(request, "throttled.html", {"reason": reason}, status=429)
         response["Retry-After"] = str(settings.GIFT_CLAIM_MISS_WINDOW_SECONDS)
-        return _no_referrer(response)
+        return _private(response)
     misses = throttle.record_miss(
         "gift-claim", client, window=settings.GIFT_CLAIM_MISS_WINDOW_SECONDS
     )
     if misses == limit:
         logger.warning("%d wrong gift links from %s: throttled", misses, client)
-    return _no_referrer(render(request, "gifting/claim_invalid.html", status=404))
+    return _private(render(request, "gifting/claim_invalid.html", status=404))
 
 
 def _decline(request: HttpRequest, gift: Gift, token: str) -> HttpResponse:
@@ -238,12 +270,13 @@ def claims_of_this_visitor(request: HttpRequest, gift: Gift) -> list:
     return claims
 
 
-def _no_referrer(response: HttpResponse) -> HttpResponse:
-    """The token is in the URL: never send it on to another site.
+def _private(response: HttpResponse) -> HttpResponse:
+    """The token is in the URL: never send it on to another site, nor into a search index.
 
     `same-origin`, not `no-referrer`: with no-referrer browsers send `Origin: null` on the
     page's own form posts, which Django's CSRF check rightly refuses.
     """
     response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
     return response

@@ -28,6 +28,19 @@ RECIPIENT = services.Recipient(
 )
 
 
+# What a recipient types into the claim form (a phone written with spaces), then accepts.
+CLAIM_FORM = {
+    "recipient_name": "李小红",
+    "phone": "139 1234 5678",
+    "province": "浙江省",
+    "city": "杭州市",
+    "district": "西湖区",
+    "street": "文三路 1 号",
+    "postcode": "",
+    "action": "accept",
+}
+
+
 def create_gift(
     *, sku=None, quantity: int = 1, price: str = "99.00", stock: int = 50, **kwargs: object
 ) -> Gift:

@@ -63,21 +63,40 @@ class ProfileForm(forms.ModelForm):
 class AddressForm(forms.Form):
     """The delivery address form, shared by the address book, checkout and gift claims."""
 
-    recipient_name = forms.CharField(label=_("Name"), max_length=50)
+    recipient_name = forms.CharField(
+        label=_("Name"), max_length=50, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
     phone = forms.CharField(
         label=_("Phone"),
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
-    province = forms.ChoiceField(label=_("Province"), choices=[("", "—"), *PROVINCES])
-    city = forms.CharField(label=_("City"), max_length=50)
-    district = forms.CharField(label=_("District"), max_length=50)
-    street = forms.CharField(label=_("Address"), max_length=200)
+    province = forms.ChoiceField(
+        label=_("Province"),
+        choices=[("", "—"), *PROVINCES],
+        widget=forms.Select(attrs={"autocomplete": "address-level1", "data-region": "province"}),
+    )
+    # Free text, so any place can be typed; site.js offers the region list's choices.
+    city = forms.CharField(
+        label=_("City"),
+        max_length=50,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2", "data-region": "city"}),
+    )
+    district = forms.CharField(
+        label=_("District"),
+        max_length=50,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level3", "data-region": "district"}),
+    )
+    street = forms.CharField(
+        label=_("Address"),
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
     postcode = forms.CharField(
         label=_("Postcode"),
         max_length=6,
         required=False,
-        widget=forms.TextInput(attrs={"inputmode": "numeric"}),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}),
     )
 
     def clean_phone(self) -> str:

@@ -17,11 +17,12 @@ from gifting.selectors import with_public_status
 from merchants.models import MerchantApplication
 from shop.catalogue.models import Product, Sku
 from shop.orders.models import Order
-from shop.partners.selectors import partners_of_merchant
+from shop.partners.selectors import partners_of_merchant, with_timeline
 from shop.webhooks import events
 
 from .representations import (
     ApplicationSerializer,
+    GiftDetailSerializer,
     GiftSerializer,
     OrderSerializer,
     ProductSerializer,
@@ -82,6 +83,16 @@ def product_items(kind: str, products: Sequence[Product]) -> Items:
         yield from ((partner_id, kind, data) for partner_id in partner_ids)
 
 
+def gift_detail_items(kind: str, gift_ids: Sequence[int]) -> Items:
+    """The gift as `GET /gifts/{id}/` answers it, timeline included: that is where a
+    recipient's thank-you note is."""
+    gifts = with_timeline(
+        Gift.objects.filter(pk__in=gift_ids, partner__isnull=False).select_related("sku__product")
+    )
+    for gift in with_public_status(gifts).order_by("pk"):
+        yield gift.partner_id, kind, dict(GiftDetailSerializer(gift).data)
+
+
 def register() -> None:
     events.register([events.ORDER_PAID, events.ORDER_SHIPPED], order_items)
     events.register(
@@ -95,5 +106,6 @@ def register() -> None:
         ],
         gift_items,
     )
+    events.register([events.GIFT_THANKED], gift_detail_items)
     events.register([events.APPLICATION_APPROVED, events.APPLICATION_REJECTED], application_items)
     events.register([events.PRODUCT_APPROVED, events.PRODUCT_REJECTED], product_items)

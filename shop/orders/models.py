@@ -110,6 +110,11 @@ class Order(DeliveryAddress):
         return self.number
 
     @property
+    def is_gift(self) -> bool:
+        """A gift's unit: the sender paid, so its recipient sees no price and asks no refund."""
+        return self.payment.purpose == Payment.Purpose.GIFT
+
+    @property
     def refundable_amount(self) -> Decimal:
         return self.total - self.refunded_amount
 

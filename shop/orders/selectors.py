@@ -10,7 +10,7 @@ from .models import Order, OrderEvent, RefundRequest
 def order_list(*, user: User) -> QuerySet[Order]:
     return (
         Order.objects.filter(user=user)
-        .select_related("merchant")
+        .select_related("merchant", "payment")
         .prefetch_related("lines")
         .order_by("-created_at", "-pk")
     )

@@ -127,7 +127,9 @@ def order_list(request: HttpRequest) -> HttpResponse:
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     order = selectors.order_get(user=request.user, number=number)
     form = RefundRequestForm(initial={"amount": order.refundable_amount})
-    can_request_refund = order.status in REFUNDABLE and order.refundable_amount > 0
+    can_request_refund = (
+        not order.is_gift and order.status in REFUNDABLE and order.refundable_amount > 0
+    )
     return render(
         request,
         "orders/detail.html",
@@ -149,6 +151,11 @@ def order_cancel(request: HttpRequest, number: str) -> HttpResponse:
 @require_POST
 def refund_request(request: HttpRequest, number: str) -> HttpResponse:
     order = selectors.order_get(user=request.user, number=number)
+    if order.is_gift:  # the sender paid: a recipient's page offers no refund to ask for
+        messages.error(
+            request, _("This order is a gift: its money can go back only to the sender.")
+        )
+        return redirect("orders:detail", number=number)
     form = RefundRequestForm(request.POST)
     if not form.is_valid():
         for errors in form.errors.values():

@@ -75,11 +75,16 @@ def gifts(partner: Partner) -> QuerySet[Gift]:
     return with_public_status(Gift.objects.filter(partner=partner).select_related("sku__product"))
 
 
-def gift_detail_queryset(partner: Partner) -> QuerySet[Gift]:
-    return gifts(partner).prefetch_related(
+def with_timeline(gifts: QuerySet[Gift]) -> QuerySet[Gift]:
+    """What a gift's detail shows beside the gift: its timeline and its parcels."""
+    return gifts.prefetch_related(
         Prefetch("events", queryset=GiftEvent.objects.order_by("created_at", "pk")),
         "claims__order",
     )
+
+
+def gift_detail_queryset(partner: Partner) -> QuerySet[Gift]:
+    return with_timeline(gifts(partner))
 
 
 def balance_entries(partner: Partner) -> QuerySet[BalanceEntry]:

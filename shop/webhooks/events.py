@@ -18,6 +18,7 @@ GIFT_EXPIRED = "gift.expired"
 GIFT_CANCELLED = "gift.cancelled"
 GIFT_REFUNDED = "gift.refunded"
 GIFT_SHIPPED = "gift.shipped"
+GIFT_THANKED = "gift.thanked"
 APPLICATION_APPROVED = "merchant_application.approved"
 APPLICATION_REJECTED = "merchant_application.rejected"
 PRODUCT_APPROVED = "product.approved"
@@ -32,6 +33,7 @@ EVENT_TYPES = (
     GIFT_CANCELLED,
     GIFT_REFUNDED,
     GIFT_SHIPPED,
+    GIFT_THANKED,
     APPLICATION_APPROVED,
     APPLICATION_REJECTED,
     PRODUCT_APPROVED,

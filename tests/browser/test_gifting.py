@@ -168,8 +168,8 @@ def _fill_address(friend: Page) -> None:
     friend.get_by_role("textbox", name="Name", exact=True).fill(RECIPIENT["name"])
     friend.get_by_role("textbox", name="Phone").fill(RECIPIENT["phone"])
     friend.get_by_role("combobox", name="Province").select_option(value=RECIPIENT["province"])
-    friend.get_by_role("textbox", name="City").fill(RECIPIENT["city"])
-    friend.get_by_role("textbox", name="District").fill(RECIPIENT["district"])
+    friend.get_by_role("combobox", name="City").select_option(value=RECIPIENT["city"])
+    friend.get_by_role("combobox", name="District").select_option(value=RECIPIENT["district"])
     friend.get_by_role("textbox", name="Address", exact=True).fill(RECIPIENT["street"])
 
 
@@ -316,11 +316,104 @@ def test_a_friend_declines_from_the_link(
 ) -> None:
     gift = _live_gift(scarf[0], UserFactory())
     _open_gift(friend, gifts.link(gift))
-    _submit(friend, "Decline")
+    friend.get_by_role("button", name="Decline").click()
+    expect(friend.get_by_role("heading", name="Decline this gift?")).to_be_visible()
+    _submit(friend, "Yes, decline")
     expect(friend.get_by_role("status")).to_contain_text("You declined the gift.")
     gift.refresh_from_db()
     assert gift.status == Gift.Status.DECLINED
     assert Refund.objects.get(payment=gift.payment).amount == Decimal("199.00")
+    assert not friend_problems
+
+
+def test_the_share_button_uses_the_web_share_api_where_the_browser_has_it(
+    page: Page, no_broker: list[tuple], site_url: str, scarf: tuple[Sku, Sku]
+) -> None:
+    sender = UserFactory()
+    gift = _live_gift(scarf[0], sender)
+    _log_in(page, sender)
+    # First a browser without the API (a desktop's): only the copy button.
+    page.add_init_script("delete Navigator.prototype.share")
+    page.goto(f"/gifts/sent/{gift.pk}/")
+    expect(page.get_by_role("button", name="Copy")).to_be_visible()
+    expect(page.get_by_role("button", name="Share")).to_have_count(0)
+    # Then a phone's: navigator.share records what it was given.
+    page.add_init_script(
+        "navigator.share = (data) => { window.shared = data; return Promise.resolve(); }"
+    )
+    page.reload()
+    page.get_by_role("button", name="Share").click()
+    shared = page.evaluate("window.shared")
+    assert shared == {"title": f"A gift from {FROM}", "url": site_url + gifts.link(gift)}
+    expect(page.get_by_role("button", name="Copy")).to_be_visible()
+
+
+def test_going_back_from_the_decline_confirmation_keeps_the_gift(
+    friend: Page, friend_problems: list[str], no_broker: list[tuple], scarf: tuple[Sku, Sku]
+) -> None:
+    gift = _live_gift(scarf[0], UserFactory())
+    _open_gift(friend, gifts.link(gift))
+    friend.get_by_role("button", name="Decline").click()
+    friend.get_by_role("link", name="No, go back to the gift").click()
+    expect(friend.get_by_role("button", name="Accept gift")).to_be_visible()
+    gift.refresh_from_db()
+    assert gift.status == Gift.Status.AWAITING_RECIPIENT
+    assert not friend_problems
+
+
+def test_the_region_picker_offers_the_provinces_cities_and_districts(
+    friend: Page, friend_problems: list[str], no_broker: list[tuple], scarf: tuple[Sku, Sku]
+) -> None:
+    gift = _live_gift(scarf[0], UserFactory())
+    _open_gift(friend, gifts.link(gift))
+    friend.get_by_role("combobox", name="Province").select_option(value="浙江省")
+    city = friend.get_by_role("combobox", name="City")
+    expect(city.locator("option", has_text="杭州市")).to_have_count(1)
+    expect(city.locator("option", has_text="海淀区")).to_have_count(0)
+    city.select_option(value="杭州市")
+    district = friend.get_by_role("combobox", name="District")
+    expect(district.locator("option", has_text="西湖区")).to_have_count(1)
+    friend.get_by_role("combobox", name="Province").select_option(value="北京市")
+    expect(city.locator("option", has_text="杭州市")).to_have_count(0)
+    expect(friend.get_by_role("textbox", name="City")).to_have_count(0)  # the list, not text
+    assert not friend_problems
+
+
+def test_a_place_missing_from_the_list_is_typed_and_accepted(
+    friend: Page, friend_problems: list[str], no_broker: list[tuple], scarf: tuple[Sku, Sku]
+) -> None:
+    gift = _live_gift(scarf[0], UserFactory())
+    _open_gift(friend, gifts.link(gift))
+    friend.get_by_role("textbox", name="Name", exact=True).fill(RECIPIENT["name"])
+    friend.get_by_role("textbox", name="Phone").fill(RECIPIENT["phone"])
+    friend.get_by_role("combobox", name="Province").select_option(value="浙江省")
+    friend.get_by_role("combobox", name="City").select_option(value="杭州市")
+    friend.get_by_role("combobox", name="District").select_option(label="Not listed: type it")
+    friend.get_by_role("textbox", name="District").fill("云栖小镇")
+    friend.get_by_role("textbox", name="Address", exact=True).fill(RECIPIENT["street"])
+    _submit(friend, "Accept gift")
+    expect(friend.get_by_role("heading", name="You accepted this gift")).to_be_visible()
+    claim = GiftClaim.objects.get(gift=gift)
+    assert (claim.province, claim.city, claim.district) == ("浙江省", "杭州市", "云栖小镇")
+    assert not friend_problems
+
+
+def test_after_an_error_the_picker_shows_the_places_chosen(
+    friend: Page, friend_problems: list[str], no_broker: list[tuple], scarf: tuple[Sku, Sku]
+) -> None:
+    gift = _live_gift(scarf[0], UserFactory())
+    _open_gift(friend, gifts.link(gift))
+    _fill_address(friend)
+    friend.get_by_role("textbox", name="Phone").fill("12345")
+    friend.get_by_role("button", name="Accept gift").click()
+    expect(friend.locator("#claim-errors")).to_contain_text("Phone")
+    expect(friend.get_by_role("combobox", name="City")).to_have_value(RECIPIENT["city"])
+    expect(friend.get_by_role("combobox", name="District")).to_have_value(RECIPIENT["district"])
+    expect(friend.get_by_role("textbox", name="Phone")).to_have_attribute("aria-invalid", "true")
+    friend.get_by_role("textbox", name="Phone").fill(RECIPIENT["phone"])
+    _submit(friend, "Accept gift")
+    claim = GiftClaim.objects.get(gift=gift)
+    assert (claim.city, claim.district) == (RECIPIENT["city"], RECIPIENT["district"])
     assert not friend_problems
 
 

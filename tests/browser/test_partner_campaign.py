@@ -66,8 +66,8 @@ def _accept(page: Page, claim_url: str, n: int) -> None:
     page.get_by_role("textbox", name="Name", exact=True).fill("李小红")
     page.get_by_role("textbox", name="Phone").fill(f"139 1234 56{n:02d}")
     page.get_by_role("combobox", name="Province").select_option(value="浙江省")
-    page.get_by_role("textbox", name="City").fill("杭州市")
-    page.get_by_role("textbox", name="District").fill("西湖区")
+    page.get_by_role("combobox", name="City").select_option(value="杭州市")
+    page.get_by_role("combobox", name="District").select_option(value="西湖区")
     page.get_by_role("textbox", name="Address", exact=True).fill("文三路 478 号")
     with page.expect_response(lambda r: r.request.method == "POST") as posted:
         page.get_by_role("button", name="Accept gift").click()

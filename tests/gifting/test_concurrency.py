@@ -571,3 +571,25 @@ def test_two_recipients_swapping_variants_on_two_gifts_both_get_their_choice(
     assert all(isinstance(o, GiftClaim) for o in outcomes), outcomes
     assert [c.sku_id for c in outcomes] == [blue.pk, red.pk]  # type: ignore[union-attr]
     assert (_stock(red), _stock(blue)) == (4, 4)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_ten_thank_you_notes_sent_at_once_keep_exactly_one(client, published: list[tuple]) -> None:
+    """A double tap, two tabs: the notes race on the claim's compare-and-set; one wins."""
+    gift = live_gift(client)
+    claim = services.gift_claim(gift=gift, recipient=recipient(), sku_id=None, user=None)
+
+    def thank(n: int) -> Callable[[], None]:
+        return lambda: services.gift_thank(
+            claim=GiftClaim.objects.select_related("gift").get(pk=claim.pk), thanks=f"谢谢 {n}"
+        )
+
+    outcomes = _run_at_once([thank(n) for n in range(10)])
+
+    assert outcomes.count(None) == 1, outcomes
+    assert _messages(outcomes) == ["You have already sent your thanks."] * 9
+    claim.refresh_from_db()
+    winner = outcomes.index(None)
+    assert claim.thanks == f"谢谢 {winner}"
+    notes = GiftEvent.objects.filter(gift=gift, kind=GiftEvent.Kind.THANKED)
+    assert list(notes.values_list("note", flat=True)) == [claim.thanks]

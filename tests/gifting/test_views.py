@@ -258,7 +258,7 @@ def test_an_accepted_link_reused_by_someone_else_changes_nothing(fixed_gift) -> 
     assert "claim-form" not in page.text
     response = other.post(link(fixed_gift), {**CLAIM_FORM, "phone": "13700000000"})
     assert "This gift has already been accepted." in response.text
-    other.post(link(fixed_gift), {"action": "decline"})
+    other.post(link(fixed_gift), {"action": "decline", "confirm": "yes"})
     assert snapshot(fixed_gift) == before
 
 
@@ -300,7 +300,7 @@ def test_the_sender_cannot_accept_their_own_gift_by_posting(fixed_gift) -> None:
 
 def test_the_sender_cannot_decline_their_own_gift_by_posting(fixed_gift) -> None:
     before = snapshot(fixed_gift)
-    logged_in(fixed_gift.sender).post(link(fixed_gift), {"action": "decline"})
+    logged_in(fixed_gift.sender).post(link(fixed_gift), {"action": "decline", "confirm": "yes"})
     assert_unchanged(fixed_gift, before)
 
 
@@ -572,7 +572,9 @@ def test_the_send_page_needs_a_login() -> None:
 
 
 def test_declining_a_single_gift_closes_it_and_refunds_the_sender(fixed_gift) -> None:
-    response = visitor().post(link(fixed_gift), {"action": "decline"}, follow=True)
+    response = visitor().post(
+        link(fixed_gift), {"action": "decline", "confirm": "yes"}, follow=True
+    )
     assert "You declined the gift. The sender gets their money back." in response.text
     fixed_gift.refresh_from_db()
     assert fixed_gift.status == Gift.Status.DECLINED
@@ -586,7 +588,9 @@ def test_declining_a_single_gift_closes_it_and_refunds_the_sender(fixed_gift) ->
 
 def test_declining_an_accepted_gift_is_refused(fixed_gift) -> None:
     visitor("10.0.0.1").post(link(fixed_gift), CLAIM_FORM)
-    response = visitor("10.0.0.2").post(link(fixed_gift), {"action": "decline"}, follow=True)
+    response = visitor("10.0.0.2").post(
+        link(fixed_gift), {"action": "decline", "confirm": "yes"}, follow=True
+    )
     assert "This gift has already been accepted." in response.text
     fixed_gift.refresh_from_db()
     assert fixed_gift.status == Gift.Status.ACCEPTED
@@ -596,13 +600,13 @@ def test_declining_an_accepted_gift_is_refused(fixed_gift) -> None:
 def test_declining_a_group_gift_keeps_every_unit_for_the_others(client) -> None:
     gift = live_gift(client, quantity=3)
     before = snapshot(gift)
-    visitor().post(link(gift), {"action": "decline"})
+    visitor().post(link(gift), {"action": "decline", "confirm": "yes"})
     assert_unchanged(gift, before)
 
 
 def test_declining_a_group_gift_does_not_promise_the_sender_a_refund(client) -> None:
     gift = live_gift(client, quantity=3)
-    response = visitor().post(link(gift), {"action": "decline"}, follow=True)
+    response = visitor().post(link(gift), {"action": "decline", "confirm": "yes"}, follow=True)
     assert "money back" not in response.text
 
 

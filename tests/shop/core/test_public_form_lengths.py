@@ -8,7 +8,7 @@ import pytest
 from django import forms
 from django.db import models
 
-from gifting.forms import ClaimForm, SendGiftForm
+from gifting.forms import ClaimForm, SendGiftForm, ThanksForm
 from gifting.models import Gift, GiftClaim
 from merchants.forms import ApplicationForm
 from merchants.models import MerchantApplication
@@ -25,6 +25,7 @@ SAVED_IN = [
     (NewAddressForm, Order),
     (ClaimForm, GiftClaim),
     (SendGiftForm, Gift),
+    (ThanksForm, GiftClaim),
     (ApplicationForm, MerchantApplication),
     (RefundRequestForm, RefundRequest),
 ]

@@ -136,6 +136,8 @@ def test_every_webhook_event_type_leaves_recipients_out(world) -> None:
     sku = world["sku"]
     # gift.accepted, order.paid: done in the world. Shipping: order.shipped, gift.shipped.
     orders.order_ship(order=world["claim"].order, carrier="SF", tracking_number="SF1")
+    # gift.thanked: the recipient's note (its text is theirs to send, their address is not).
+    gifting.gift_thank(claim=world["claim"], thanks="谢谢品牌！")
     # Declined, cancelled, expired; each then refunded.
     declined, cancelled, expired = (gift_of(send(brand_api, sku)) for _ in range(3))
     gifting.gift_decline(gift=declined)
