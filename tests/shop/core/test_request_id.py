@@ -51,7 +51,9 @@ def test_tasks_published_by_a_request_log_its_id_in_the_worker(
     client, celery_worker, celery_worker_log
 ) -> None:
     gift = live_gift(client)
-    response = client.post(link(gift), {"action": "decline"}, HTTP_X_REQUEST_ID="decline-0001")
+    response = client.post(
+        link(gift), {"action": "decline", "confirm": "yes"}, HTTP_X_REQUEST_ID="decline-0001"
+    )
     assert response.status_code == 302
 
     def logged() -> list[dict]:
