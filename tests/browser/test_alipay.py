@@ -1,23 +1,26 @@
 """A gift paid with Alipay in a browser, against the emulator over HTTP: the phone is
 sent to Alipay's cashier (alipay.trade.wap.pay), confirms, and is sent back; the share
 link appears only once Alipay's signed notification reached the live server, never
-because the browser came back."""
+because the browser came back. On a desktop, a cart is paid at the desktop cashier
+(alipay.trade.page.pay)."""
 
 import copy
 import re
+from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from gifting.models import Gift
 from shop.catalogue.models import Sku
 from shop.payments.models import Payment
-from tests.browser.paying import send_gift
-from tests.conftest import wait_until
-from tests.shop.payments.alipay.conftest import (  # noqa: F401 (fixtures)
+from tests.alipay import (  # noqa: F401 (fixtures)
     alipay_emulator,
     alipay_settings,
 )
+from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.paying import check_out, expect_paid, send_gift
+from tests.conftest import wait_until
 
 
 @pytest.fixture
@@ -31,6 +34,27 @@ def alipay_shop(alipay_settings, alipay_emulator, settings, server_url: str):  #
     settings.CONTENT_SECURITY_POLICY = policy
     alipay_emulator.reset()
     return alipay_emulator
+
+
+@pytest.fixture
+def desktop(browser: Browser, server_url: str) -> Iterator[Page]:
+    context = browser.new_context(locale="en-US", base_url=server_url)
+    context.set_default_timeout(TIMEOUT_MS)
+    yield context.new_page()
+    context.close()
+
+
+def test_on_a_desktop_a_cart_is_paid_at_alipays_desktop_cashier(
+    desktop: Page, alipay_shop, tea: Sku
+) -> None:
+    check_out(desktop, tea)
+
+    expect(desktop).to_have_url(re.compile(r"method=alipay\.trade\.page\.pay"))
+    expect(desktop.get_by_text("88.00")).to_be_visible()
+    desktop.get_by_role("button", name="确认付款 Pay").click()
+
+    expect(desktop).to_have_url(re.compile(r"/orders/payment/P\w+/"))
+    expect_paid(desktop, tea)
 
 
 def test_on_a_phone_the_gift_is_paid_at_alipays_cashier_which_sends_the_payer_back(

@@ -14,7 +14,7 @@ from playwright.sync_api import Browser, Page, expect
 from gifting.models import Gift
 from shop.catalogue.models import Sku
 from tests.browser.conftest import TIMEOUT_MS
-from tests.browser.paying import send_gift
+from tests.browser.paying import check_out, expect_paid, send_gift
 from tests.wechatpay import wechatpay_emulator, wechatpay_settings  # noqa: F401 (fixtures)
 
 
@@ -54,6 +54,19 @@ def test_on_a_desktop_the_gift_is_paid_by_scanning_the_qr_code(
 
     expect(desktop.locator("#claim-link")).to_be_visible()
     assert Gift.objects.get().status == Gift.Status.AWAITING_RECIPIENT
+
+
+def test_on_a_desktop_a_cart_is_paid_by_scanning_the_qr_code(
+    desktop: Page, wechat_shop, tea: Sku
+) -> None:
+    check_out(desktop, tea)
+
+    expect(desktop).to_have_url(re.compile(r"/payments/pay/P\w+/\?channel=native$"))
+    code_url = desktop.locator(".pay-qr").get_attribute("data-code-url")
+    wechat_shop.pay(parse_qs(urlsplit(code_url).query)["pr"][0])
+    desktop.get_by_role("link", name="I have paid").click()
+
+    expect_paid(desktop, tea)
 
 
 def test_on_a_phone_the_gift_is_paid_on_wechats_h5_page_which_sends_the_payer_back(

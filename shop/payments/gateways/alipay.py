@@ -459,7 +459,7 @@ class AlipayGateway:
             if record is not None and record.status == "failed":
                 return
             raise GatewayError(
-                f"Alipay trade {reference} is already paid; it cannot be closed."
+                f"Alipay trade {reference} is already paid; refund it instead."
             ) from None
 
     # --- reconciliation ------------------------------------------------------------

@@ -11,9 +11,8 @@ from shop.payments import services
 from shop.payments.gateway import InvalidNotification, RefundResult
 from shop.payments.gateways.alipay import AlipayGateway, NotificationAnswer, Payer
 from shop.payments.models import Payment
+from tests.alipay import EmulatorControl
 from tests.factories import PaymentFactory
-
-from .conftest import EmulatorControl
 
 PHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
 DESKTOP = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/140.0 Safari/537.36"

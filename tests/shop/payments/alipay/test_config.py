@@ -16,8 +16,7 @@ from shop.payments.gateways.alipay import (
     AlipaySettings,
     check_keys,
 )
-
-from .conftest import APP_ID, PORTS, free_port
+from tests.alipay import APP_ID, PORTS, free_port
 
 
 @pytest.fixture

@@ -10,7 +10,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import pytest
 
-from .conftest import free_port
+from tests.alipay import free_port
+
 from .flows import pending_payment, start
 
 pytestmark = pytest.mark.django_db

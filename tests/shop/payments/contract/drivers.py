@@ -8,6 +8,7 @@ To add an adapter: write its Driver (the same methods) and add it to DRIVERS.
 import json
 import time
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
 from django.conf import settings
@@ -15,29 +16,38 @@ from django.db.models import F
 from django.test import Client
 
 from shop.core import signing
+from shop.payments.gateway import Payer
 from shop.payments.models import Payment
 from shop.sandbox import provider
 from shop.sandbox.models import SandboxCharge, SandboxMode, SandboxNotification
+from tests.alipay import APP_ID
+from tests.shop.payments.alipay.flows import PHONE, edited, signed_by_alipay
 from tests.wechatpay import Emulator
 
 # What the provider sent: the raw body and the headers, as they reach the notify view.
 Sent = tuple[bytes, dict[str, str]]
 STALE_SECONDS = 600
+# Nothing listens here: the suite hands the emulator's notifications to the shop itself.
+ALIPAY_NOTIFY_URL = "http://127.0.0.1:9/payments/notify/alipay/"
 
 
 def post(client: Client, name: str, sent: Sent):
     body, headers = sent
+    headers = dict(headers)
+    content_type = headers.pop("Content-Type", "application/json")
     meta = {f"HTTP_{key.upper().replace('-', '_')}": value for key, value in headers.items()}
-    return client.post(
-        f"/payments/notify/{name}/", data=body, content_type="application/json", **meta
-    )
+    return client.post(f"/payments/notify/{name}/", data=body, content_type=content_type, **meta)
 
 
 class SandboxDriver:
     name = "sandbox"
+    signs_timestamps = True
 
     def __init__(self, request: pytest.FixtureRequest) -> None:
         self.delivered: set[str] = set()
+
+    def open(self, payment: Payment) -> None:
+        """The charge exists from the start."""
 
     def confirm(self, payment: Payment, approve: bool = True) -> None:
         charge = SandboxCharge.objects.get(merchant_reference=payment.reference)
@@ -87,10 +97,14 @@ class SandboxDriver:
 
 class WeChatPayDriver:
     name = "wechatpay"
+    signs_timestamps = True
 
     def __init__(self, request: pytest.FixtureRequest) -> None:
         self.emulator: Emulator = request.getfixturevalue("wechatpay_settings")
         self.seen = 0
+
+    def open(self, payment: Payment) -> None:
+        """The prepay order exists from the start."""
 
     def confirm(self, payment: Payment, approve: bool = True) -> None:
         self.emulator.pay(payment.reference, approve)
@@ -122,7 +136,78 @@ class WeChatPayDriver:
         self.emulator.mode(bill_mismatch=True)
 
 
-DRIVERS = {"sandbox": SandboxDriver, "wechatpay": WeChatPayDriver}
+class AlipayDriver:
+    """Alipay's trade exists once the payer opens the cashier; its notifications are
+    form-encoded, signed with Alipay's key, and carry no timestamp the shop could refuse
+    as stale (Alipay retries for 25 hours)."""
+
+    name = "alipay"
+    signs_timestamps = False
+    form = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
+
+    def __init__(self, request: pytest.FixtureRequest) -> None:
+        self.gateway, self.emulator = request.getfixturevalue("alipay_gateway")
+        self.seen = 0
+
+    def _cashier(self, payment: Payment) -> str:
+        return self.gateway.start_payment(
+            reference=payment.reference,
+            amount=payment.amount,
+            description=payment.description,
+            return_url="http://testserver/back/",
+            notify_url=ALIPAY_NOTIFY_URL,
+            payer=Payer(user_agent=PHONE),
+        ).redirect_url
+
+    def open(self, payment: Payment) -> None:
+        page = self.emulator.open(self._cashier(payment))
+        assert page.status == 200, page
+
+    def confirm(self, payment: Payment, approve: bool = True) -> None:
+        cashier = self._cashier(payment)
+        if "<form" not in self.emulator.open(cashier).text:
+            return  # the trade is closed or paid: the payer cannot pay
+        self.emulator.act(cashier, "confirm" if approve else "decline")
+
+    def sent(self) -> list[Sent]:
+        notifications = self.emulator.notifications()
+        new, self.seen = notifications[self.seen :], len(notifications)
+        return [(n["body"].encode(), self.form) for n in new]
+
+    def crafted(self, reference: str, amount: Decimal, *, timestamp: int | None = None) -> Sent:
+        params = {
+            "notify_time": "2026-12-01 10:00:00",
+            "notify_type": "trade_status_sync",
+            "notify_id": f"crafted{reference}{amount}",
+            "charset": "utf-8",
+            "version": "1.0",
+            "sign_type": "RSA2",
+            "app_id": APP_ID,
+            "trade_no": "2026120122001000000000000001",
+            "out_trade_no": reference,
+            "trade_status": "TRADE_SUCCESS",
+            "total_amount": f"{amount:.2f}",
+            "gmt_payment": "2026-12-01 10:00:00",
+        }
+        body = signed_by_alipay(self.emulator, urlencode(params).encode())
+        return body, self.form
+
+    def forge(self, sent: Sent) -> Sent:
+        body, headers = sent
+        return edited(body, buyer_logon_id="forger@example.com"), headers
+
+    def time_out(self, on: bool) -> None:
+        # Past the adapter's timeout (CLIENT_TIMEOUT in tests/alipay.py).
+        self.emulator.mode("timeout", times=1 if on else 0)
+
+    def refuse_refunds(self) -> None:
+        self.emulator.mode("refund_refused")
+
+    def disagree(self, payment: Payment) -> None:
+        self.emulator.mode("bill_mismatch", times=100)  # every download of the day's bill
+
+
+DRIVERS = {"sandbox": SandboxDriver, "wechatpay": WeChatPayDriver, "alipay": AlipayDriver}
 
 
 def stale() -> int:

@@ -21,7 +21,7 @@ import pytest
 
 from shop.payments.gateways.alipay import SETTINGS_PATH, AlipayGateway
 
-ROOT = Path(__file__).resolve().parents[4]
+ROOT = Path(__file__).resolve().parents[1]
 APP_ID = "2021000000000001"
 PORTS = range(8110, 8120)  # this suite's own ports
 # The adapter gives up after CLIENT_TIMEOUT; the emulator's "timeout" mode answers later.
