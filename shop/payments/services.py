@@ -141,11 +141,12 @@ def _close_at(gateway: str, reference: str) -> None:
 def notification_handle(*, notification: Notification, gateway: str | None = None) -> None:
     """Apply a verified notification (from `gateway`, default the configured one) once; a
     replayed event id changes nothing."""
+    gateway = gateway or get_gateway().name
     with transaction.atomic():
         try:
             with transaction.atomic():
                 PaymentNotification.objects.create(
-                    gateway=gateway or get_gateway().name,
+                    gateway=gateway,
                     event_id=notification.event_id,
                     event_type=notification.event_type,
                     payload=notification.payload,
@@ -156,8 +157,10 @@ def notification_handle(*, notification: Notification, gateway: str | None = Non
         if notification.event_type == Notification.PAYMENT_SUCCEEDED:
             _payment_succeeded(notification)
         elif notification.event_type == Notification.PAYMENT_FAILED:
+            # Only the provider the payment is with: one the shopper left reports the
+            # trade we closed there.
             Payment.objects.filter(
-                reference=notification.reference, status=Payment.Status.PENDING
+                reference=notification.reference, status=Payment.Status.PENDING, gateway=gateway
             ).update(status=Payment.Status.FAILED)
         elif notification.event_type in (Notification.REFUND_SUCCEEDED, Notification.REFUND_FAILED):
             refund = Refund.objects.filter(idempotency_key=notification.reference).first()
