@@ -388,7 +388,7 @@ def _cart_add(cart: Cart, skus: list[Sku], pick: float, quantity: int) -> None:
 
 def _pay(payment: Payment, at: datetime) -> None:
     """The payer confirms on the provider's hosted page; its notification reaches the shop."""
-    charge = SandboxCharge.objects.get(merchant_reference=payment.reference)
+    charge = SandboxCharge.objects.get(merchant_reference=payment.trade_no)
     provider.charge_complete(charge_id=charge.pk, approve=True)
     _deliver(at)
 
