@@ -9,8 +9,8 @@ from django.utils.translation import gettext as _
 
 from shop.orders.models import Order, OrderLine
 
+from . import slips
 from .models import AddressAccessLog, Merchant, MerchantStaff
-from .slips import MAX_ORDERS_PER_PDF, SlipError
 from .tenancy import owned_by
 
 # Orders with something to pack: paid, and not refunded in full or cancelled.
@@ -70,17 +70,17 @@ def orders_to_print(*, user: object, order_ids: Collection[int]) -> list[Order]:
     """The user's own orders with these ids, loaded for a slip or pick list in three queries
     (orders with shop and gift, lines with SKUs) however many there are.
 
-    All or nothing: more than `MAX_ORDERS_PER_PDF`, an id that is not the user's shop's (or
+    All or nothing: more than `slips.MAX_ORDERS_PER_PDF`, an id that is not the user's shop's (or
     not an order at all) or an order with nothing to pack refuses the whole request, so a
     foreign order is never silently left out of what the merchant believes they printed.
     """
     wanted = set(order_ids)
     if not wanted:
-        raise SlipError(_("Choose at least one order to print."))
-    if len(wanted) > MAX_ORDERS_PER_PDF:
-        raise SlipError(
+        raise slips.SlipError(_("Choose at least one order to print."))
+    if len(wanted) > slips.MAX_ORDERS_PER_PDF:
+        raise slips.SlipError(
             _("At most %(max)d orders fit in one PDF; %(count)d were chosen.")
-            % {"max": MAX_ORDERS_PER_PDF, "count": len(wanted)}
+            % {"max": slips.MAX_ORDERS_PER_PDF, "count": len(wanted)}
         )
     orders = list(
         scope_to_merchant(Order.objects.all(), user)
@@ -92,11 +92,19 @@ def orders_to_print(*, user: object, order_ids: Collection[int]) -> list[Order]:
         .order_by("created_at", "pk")
     )
     if len(orders) != len(wanted):
-        raise SlipError(_("Some of the chosen orders are not your shop's; nothing was printed."))
+        raise slips.SlipError(
+            _("Some of the chosen orders are not your shop's; nothing was printed.")
+        )
     unpaid = [order.number for order in orders if order.status not in PRINTABLE]
     if unpaid:
-        raise SlipError(
+        raise slips.SlipError(
             _("These orders have nothing to pack (unpaid, cancelled or refunded): %(numbers)s")
             % {"numbers": ", ".join(unpaid)}
         )
     return orders
+
+
+def pick_list_print(*, user: object, order_ids: Collection[int]) -> bytes:
+    """The PDF pick list of these orders (refused as `orders_to_print` refuses); it shows
+    no address, so nothing is logged."""
+    return slips.pick_list_pdf(orders_to_print(user=user, order_ids=order_ids))

@@ -4,6 +4,8 @@ Personal data is minimised: lists show masked names and phones; the full address
 the order's shipping page only, and every opening of that page is logged.
 """
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
@@ -193,23 +195,13 @@ class OrderAdmin(MerchantScopedAdmin):
     def print_packing_slips(
         self, request: HttpRequest, queryset: QuerySet[Order]
     ) -> HttpResponse | None:
-        with errors_as_messages(request):
-            pdf = merchant_services.packing_slips_print(
-                user=request.user, order_ids=_chosen_ids(request, queryset)
-            )
-            return _pdf_response(pdf, "packing-slips.pdf")
-        return None
+        return _print(request, queryset, merchant_services.packing_slips_print, "packing-slips.pdf")
 
     @admin.action(description=_("Print a pick list (PDF)"))
     def print_pick_list(
         self, request: HttpRequest, queryset: QuerySet[Order]
     ) -> HttpResponse | None:
-        with errors_as_messages(request):
-            orders = merchants.orders_to_print(
-                user=request.user, order_ids=_chosen_ids(request, queryset)
-            )
-            return _pdf_response(slips.pick_list_pdf(orders), "pick-list.pdf")
-        return None
+        return _print(request, queryset, merchants.pick_list_print, "pick-list.pdf")
 
     @admin.action(description=_("Mark shipped (carrier and tracking number per order)"))
     def ship_selected(self, request: HttpRequest, queryset: QuerySet[Order]) -> HttpResponse | None:
@@ -320,6 +312,16 @@ def _chosen_ids(request: HttpRequest, queryset: QuerySet[Order]) -> list[int]:
         return [int(pk) for pk in request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME)]
     except ValueError:
         raise slips.SlipError(_("The chosen orders are not valid order ids.")) from None
+
+
+def _print(
+    request: HttpRequest, queryset: QuerySet[Order], make: Callable[..., bytes], filename: str
+) -> HttpResponse | None:
+    """A print action: the PDF of the ticked orders, or the refusal as a message."""
+    with errors_as_messages(request):
+        pdf = make(user=request.user, order_ids=_chosen_ids(request, queryset))
+        return _pdf_response(pdf, filename)
+    return None
 
 
 def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
