@@ -35,8 +35,8 @@ class Migration(migrations.Migration):
                 ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notices', to=settings.AUTH_USER_MODEL, verbose_name='user')),
             ],
             options={
-                'verbose_name': 'notice',
-                'verbose_name_plural': 'notices',
+                'verbose_name': 'notification',
+                'verbose_name_plural': 'notifications',
                 'ordering': ['-created_at', '-pk'],
                 'indexes': [models.Index(condition=models.Q(('status', 'pending')), fields=['next_attempt_at'], name='notice_due')],
                 'constraints': [models.UniqueConstraint(fields=('channel', 'key'), name='notice_once_per_key'), models.CheckConstraint(condition=models.Q(models.Q(('channel', 'email'), ('phone', ''), ('user__isnull', False)), models.Q(('channel', 'sms'), ('user__isnull', True), models.Q(('phone', ''), _negated=True)), _connector='OR'), name='notice_has_its_address'), models.CheckConstraint(condition=models.Q(models.Q(('sent_at__isnull', False), ('status', 'sent')), models.Q(models.Q(('status', 'sent'), _negated=True), ('sent_at__isnull', True)), _connector='OR'), name='notice_sent_has_time')],

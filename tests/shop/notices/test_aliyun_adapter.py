@@ -50,21 +50,21 @@ def test_a_wrong_secret_is_refused_by_the_signature_check_for_good(aliyun, setti
 def test_an_unknown_access_key_is_refused_for_good(aliyun, settings) -> None:
     settings.ALIBABA_SMS_ACCESS_KEY_ID = "LTAI-nobody"
 
-    with pytest.raises(SmsRefused, match="InvalidAccessKeyId.NotFound"):
+    with pytest.raises(SmsRefused, match=r"InvalidAccessKeyId\.NotFound"):
         get_backend().send(message())
 
 
 def test_flow_control_on_one_number_is_a_try_to_repeat_later(aliyun) -> None:
     get_backend().send(message())
 
-    with pytest.raises(SmsError, match="isv.BUSINESS_LIMIT_CONTROL") as raised:
+    with pytest.raises(SmsError, match=r"isv\.BUSINESS_LIMIT_CONTROL") as raised:
         get_backend().send(message())
     assert not isinstance(raised.value, SmsRefused)
     assert len(aliyun.messages) == 1
 
 
 def test_an_illegal_number_is_refused_for_good(aliyun) -> None:
-    with pytest.raises(SmsRefused, match="isv.MOBILE_NUMBER_ILLEGAL"):
+    with pytest.raises(SmsRefused, match=r"isv\.MOBILE_NUMBER_ILLEGAL"):
         get_backend().send(message(phone="12345"))
 
 
