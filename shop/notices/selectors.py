@@ -42,3 +42,7 @@ def context_for(notice: Notice) -> dict | None:
     """What its templates see: the stored context, completed by its kind (None: drop it)."""
     context = kinds.prepared(notice.kind, dict(notice.context))
     return None if context is None else {**context, "site_url": settings.SITE_URL}
+
+
+def last_notice_id() -> int:
+    return Notice.objects.order_by("-pk").values_list("pk", flat=True).first() or 0

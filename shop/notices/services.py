@@ -88,6 +88,14 @@ def notice_retry(*, notices: QuerySet[Notice]) -> int:
     return len(ids)
 
 
+def notices_drop_replayed(*, after_id: int) -> int:
+    """A replay of the past (the demo's history) wrote notices the people in it would have
+    had back then: never send them now. `after_id`: the last notice before the replay."""
+    return Notice.objects.filter(pk__gt=after_id, status=Notice.Status.PENDING).update(
+        status=Notice.Status.DROPPED
+    )
+
+
 def notices_erase_for(*, key_prefix: str) -> int:
     """The recipient's data is purged: their text messages keep a masked number and lose
     what they said (a tracking link); a message not sent yet never will be."""
