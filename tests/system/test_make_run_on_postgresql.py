@@ -6,8 +6,11 @@ manage.py, as people and partners do.
 """
 
 import re
+import time
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
+from typing import TypeVar
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -36,6 +39,7 @@ RECIPIENT = {
     "district": "西湖区",
     "street": "文三路 478 号 2 单元 301",
 }
+T = TypeVar("T")
 _LOGIN = re.compile(r"^\s+(shopper|operator|merchant)\s+(\S+@\S+) / (\S+)", re.MULTILINE)
 
 
@@ -140,6 +144,7 @@ def test_a_web_gift_is_paid_claimed_on_a_phone_and_shipped_by_the_merchant(
     recipient.get_by_role("combobox", name="City").select_option(value=RECIPIENT["city"])
     recipient.get_by_role("combobox", name="District").select_option(value=RECIPIENT["district"])
     recipient.get_by_role("textbox", name="Address", exact=True).fill(RECIPIENT["street"])
+    recipient.locator("#claim-sms-consent input[type=checkbox]").check()
     _fits(recipient)
     recipient.get_by_role("button", name="Accept gift").click()
     expect(recipient.get_by_role("heading", name="You accepted this gift")).to_be_visible()
@@ -162,7 +167,47 @@ def test_a_web_gift_is_paid_claimed_on_a_phone_and_shipped_by_the_merchant(
     sender.reload()
     accepted_by = sender.locator("section.panel").filter(has_text="Accepted by")
     expect(accepted_by).to_contain_text("Shipped")
+
+    # The recipient's text (the console backend prints it) carries the private tracking
+    # link, which shows the shipment on a device that never saw the claim page.
+    text = _wait_for(lambda: _sms_with(postgres_stack, tracking))
+    tracking_url = re.search(rf"{re.escape(postgres_stack.url)}/t/\S+", text)
+    assert tracking_url, text
+    elsewhere = browsers.open("recipient-laptop", **DESKTOP)
+    elsewhere.goto(tracking_url.group(0))
+    expect(elsewhere.locator("main")).to_contain_text(tracking)
+    # And the sender heard of each step, once, by email.
+    kinds = _wait_for(lambda: _sent_notices(postgres_stack, "gift_shipped"))
+    assert {"gift_accepted", "gift_shipped"} <= kinds, kinds
     assert not browsers.problems, browsers.problems
+
+
+def _wait_for(found: Callable[[], T | None], seconds: float = 30) -> T:
+    deadline = time.monotonic() + seconds
+    while (value := found()) is None:
+        assert time.monotonic() < deadline, f"not within {seconds} s"
+        time.sleep(0.5)
+    return value
+
+
+def _sms_with(stack: Stack, needle: str) -> str | None:
+    for message in stack.output().split("SMS to ")[1:]:
+        if needle in message:
+            return message
+    return None
+
+
+def _sent_notices(stack: Stack, awaited: str) -> set[str] | None:
+    """The kinds of email notices sent so far, once `awaited` is among them."""
+    shell = stack.manage(
+        "shell",
+        "-c",
+        "from shop.notices.models import Notice; "
+        "print(*Notice.objects.filter(channel='email', status='sent')"
+        ".values_list('kind', flat=True).distinct())",
+    )
+    kinds = set(shell.stdout.split())
+    return kinds if awaited in kinds else None
 
 
 def test_a_cart_from_two_merchants_is_paid_in_one_payment_and_both_orders_show_paid(
