@@ -7,7 +7,7 @@ from django.utils import translation
 
 from shop.payments.models import Refund
 
-from . import selectors, services
+from . import changes, selectors, services
 from .models import Gift
 
 
@@ -15,6 +15,12 @@ from .models import Gift
 def expire_due_gifts_task() -> int:
     """Beat, every GIFT_EXPIRY_SWEEP_SECONDS: the database, not a broker ETA, drives expiry."""
     return services.gifts_expire_due()
+
+
+@shared_task
+def resolve_due_changes_task() -> int:
+    """Beat, every GIFT_CHANGE_SWEEP_SECONDS: answer the changes merchants left unanswered."""
+    return changes.changes_resolve_due()
 
 
 @shared_task
