@@ -481,6 +481,8 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "shop.orders.models.Order.Status",
         "ApplicationStatusEnum": "merchants.models.MerchantApplication.Status",
         "DeliveryStatusEnum": "shop.partners.models.WebhookDelivery.Status",
+        "ChangeRequestStatusEnum": "shop.orders.models.ChangeRequest.Status",
+        "ChangeRequestKindEnum": "shop.orders.models.ChangeRequest.Kind",
     },
 }
 # Requests per API key (e.g. "600/min", "20/s"); 429 with Retry-After beyond it.
