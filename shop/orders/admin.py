@@ -335,20 +335,7 @@ class ChangeRequestAdmin(MerchantScopedAdmin):
     list_filter = ["status", "kind"]
     list_select_related = ["order", "old_sku", "new_sku"]
     search_fields = ["order__number"]
-    readonly_fields = [
-        "order",
-        "kind",
-        "status",
-        "old_sku",
-        "new_sku",
-        "refund_amount",
-        "old_masked",
-        "new_masked",
-        "created_at",
-        "due_at",
-        "decided_at",
-        "by_timeout",
-    ]
+    readonly_fields = [*list_display, "by_timeout"]
     fields = [*readonly_fields, "decision_note"]
     actions = ["approve", "reject"]
 

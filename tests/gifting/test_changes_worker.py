@@ -22,9 +22,7 @@ def _sandbox_notifications_not_sent(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _overdue(request: ChangeRequest) -> None:
-    ChangeRequest.objects.filter(pk=request.pk).update(
-        due_at=timezone.now() - timedelta(seconds=1)
-    )
+    ChangeRequest.objects.filter(pk=request.pk).update(due_at=timezone.now() - timedelta(seconds=1))
 
 
 def _status(request: ChangeRequest) -> str:
