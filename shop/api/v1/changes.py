@@ -23,6 +23,7 @@ class ChangeRequestList(PartnerView):
     @extend_schema(
         operation_id="change_requests_list",
         description="Changes asked for on your merchants' orders, newest first, without addresses.",
+        responses=ChangeRequestSerializer(many=True),
         parameters=[OpenApiParameter("status", str, enum=[s.value for s in ChangeRequest.Status])],
     )
     def get(self, request: Request) -> Response:
