@@ -59,3 +59,17 @@ class ThanksForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "maxlength": THANKS_MAX_LENGTH}),
         help_text=_("Up to 100 characters, shown to the sender as plain text."),
     )
+
+
+class VariantChangeForm(forms.Form):
+    """Another variant of the product, among those offered (none dearer than the gift)."""
+
+    sku = forms.TypedChoiceField(label=_("Variant"), coerce=int, choices=())
+
+    def __init__(self, *args: object, variants: list, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["sku"].choices = [(sku.pk, sku.label or str(sku.pk)) for sku in variants]
+
+
+class AddressChangeForm(AddressForm):
+    """Where the parcel should go instead: the claim form's fields and rules."""

@@ -224,6 +224,7 @@ class GiftEvent(models.Model):
         REFUNDED = "refunded", _("Refunded")
         ABANDONED = "abandoned", _("Not paid in time")
         THANKED = "thanked", _("Thank-you note")
+        VARIANT_CHANGED = "variant_changed", _("Variant changed before shipping")
 
     gift = models.ForeignKey(Gift, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -34,7 +34,7 @@ from shop.payments.models import Payment, Refund
 from shop.privacy import consent
 from shop.webhooks import events
 
-from . import selectors, state, tokens
+from . import changes, selectors, state, tokens
 from .models import MAX_UNITS, MESSAGE_MAX_LENGTH, THANKS_MAX_LENGTH, Gift, GiftClaim, GiftEvent
 
 logger = logging.getLogger(__name__)
@@ -149,9 +149,18 @@ def gift_order_changed(order: Order, change: str, *, refund: Refund | None = Non
         _text_recipient(claim, "gift_shipped_recipient", **shipment)
     elif change == "complete":
         _tell_sender(claim.gift, "gift_delivered", f"order-{order.pk}-delivered")
-    elif change == "refund" and refund is not None:  # after-sales: the money is the payer's
+    elif change == "refund" and refund is not None:  # the money is the payer's
+        kind = (
+            "gift_difference_refunded"
+            if changes.is_difference(refund.idempotency_key)
+            else "gift_refunded"
+        )
         _tell_sender(
-            claim.gift, "gift_refunded", f"refund-{refund.pk}", amount=format_cny(refund.amount)
+            claim.gift,
+            kind,
+            f"refund-{refund.pk}",
+            amount=format_cny(refund.amount),
+            variant=claim.sku.label,
         )
 
 

@@ -1,12 +1,18 @@
 from celery import shared_task
 
-from . import services
+from . import changes, services
 
 
 @shared_task
 def expire_due_gifts_task() -> int:
     """Beat, every GIFT_EXPIRY_SWEEP_SECONDS: the database, not a broker ETA, drives expiry."""
     return services.gifts_expire_due()
+
+
+@shared_task
+def resolve_due_changes_task() -> int:
+    """Beat, every GIFT_CHANGE_SWEEP_SECONDS: answer the changes merchants left unanswered."""
+    return changes.changes_resolve_due()
 
 
 @shared_task

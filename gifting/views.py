@@ -23,8 +23,8 @@ from shop.payments.gateway import GatewayError
 from shop.payments.views import pay_step
 from shop.payments.waiting import payment_wait
 
-from . import selectors, services
-from .forms import ClaimForm, SendGiftForm, ThanksForm
+from . import changes, selectors, services
+from .forms import AddressChangeForm, ClaimForm, SendGiftForm, ThanksForm, VariantChangeForm
 from .models import Gift
 from .services import Recipient
 
@@ -166,11 +166,20 @@ def claim(request: HttpRequest, token: str) -> HttpResponse:
     variants = selectors.gift_variants(gift)
     action = request.POST.get("action", "accept") if request.method == "POST" else None
     form = ClaimForm(
-        request.POST if action not in (None, "decline", "thank") else None,
+        request.POST if action not in (None, "decline", "thank", *CHANGE_ACTIONS) else None,
         initial={"sku": gift.sku_id},
     )
     thanks_form = ThanksForm(request.POST if action == "thank" else None)
-    if action == "thank":
+    changing = _changed_claim(request, mine) if action in CHANGE_ACTIONS else None
+    gift_changes = None
+    if mine:
+        gift_changes = changes_for_claim(request, changing or mine[0], posted=changing)
+        if isinstance(gift_changes, HttpResponse):
+            return _private(gift_changes)
+    if action in CHANGE_ACTIONS:
+        if changing is None:
+            messages.error(request, _("Only the person who accepted this gift can change it."))
+    elif action == "thank":
         if _thank(request, thanks_form, mine):
             return redirect("gifting:claim", token=token)
     elif action and not mine and not is_sender:
@@ -211,6 +220,7 @@ def claim(request: HttpRequest, token: str) -> HttpResponse:
         "form": form,
         "field_errors": [field for field in form.visible_fields() if field.errors],
         "thanks_form": thanks_form,
+        "changes": gift_changes,
         "mine": mine,
         "is_sender": is_sender,
         "chosen": str(form["sku"].value() or gift.sku_id),
@@ -225,6 +235,51 @@ def track(request: HttpRequest, token: str) -> HttpResponse:
     if claim is None:
         return _private(render(request, "gifting/claim_invalid.html", status=404))
     return _private(render(request, "gifting/track.html", {"claim": claim, "order": claim.order}))
+
+
+CHANGE_ACTIONS = ("change_variant", "change_address")
+
+
+def _changed_claim(request: HttpRequest, mine: list) -> object | None:
+    """The claim a change form was posted for, if it is this visitor's."""
+    wanted = request.POST.get("claim", "")
+    return next((c for c in mine if str(c.pk) == wanted), None)
+
+
+def changes_for_claim(
+    request: HttpRequest, claim: object, *, posted: object | None = None
+) -> dict | HttpResponse | None:
+    """The recipient's change forms for one claim (`_gift_changes.html`), and their posts.
+
+    Used by the claim page and the gift order's page. A form posted for `posted` is
+    handled: on success, back to the page; otherwise the forms keep what was typed and
+    show the errors. None once nothing can be changed (the parcel left).
+    """
+    offer = changes.change_offer(claim)
+    if offer is None:
+        return None
+    action = request.POST.get("action") if posted is not None else None
+    variant_form = VariantChangeForm(
+        request.POST if action == "change_variant" else None, variants=offer.variants
+    )
+    address_form = AddressChangeForm(
+        request.POST if action == "change_address" else None, prefix="change"
+    )
+    form = {"change_variant": variant_form, "change_address": address_form}.get(action)
+    if form is not None and form.is_valid():
+        with errors_on_form(form):
+            if action == "change_variant":
+                changes.variant_change_request(claim=claim, sku_id=form.cleaned_data["sku"])
+            else:
+                changes.address_change_request(claim=claim, address=form.cleaned_data)
+            messages.success(request, _("Your change was sent to the shop."))
+            return redirect(request.path)
+    return {
+        "claim": claim,
+        "offer": offer,
+        "variant_form": variant_form,
+        "address_form": address_form,
+    }
 
 
 def _thank(request: HttpRequest, form: ThanksForm, mine: list) -> bool:

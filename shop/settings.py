@@ -161,6 +161,17 @@ GIFT_TOKEN_KEY = env.str("GIFT_TOKEN_KEY", default=f"gift-token:{SECRET_KEY}")
 # Wrong gift links a client may try per window before it gets 429.
 GIFT_CLAIM_MISS_LIMIT = env.int("GIFT_CLAIM_MISS_LIMIT", default=20)
 GIFT_CLAIM_MISS_WINDOW_SECONDS = 600
+# Changes before shipping (gifting/changes.py): a recipient's variant change the merchant
+# has not answered in this long is rejected; an address change is approved. At most this
+# many address changes per order; beat looks for unanswered requests this often.
+GIFT_VARIANT_CHANGE_ANSWER_SECONDS = env.int(
+    "GIFT_VARIANT_CHANGE_ANSWER_SECONDS", default=24 * 60 * 60
+)
+GIFT_ADDRESS_CHANGE_ANSWER_SECONDS = env.int(
+    "GIFT_ADDRESS_CHANGE_ANSWER_SECONDS", default=12 * 60 * 60
+)
+GIFT_ADDRESS_CHANGE_LIMIT = env.int("GIFT_ADDRESS_CHANGE_LIMIT", default=5)
+GIFT_CHANGE_SWEEP_SECONDS = env.int("GIFT_CHANGE_SWEEP_SECONDS", default=60)
 
 # --- Gift discovery ----------------------------------------------------------------------
 # How often beat recomputes the gift chart, rising brands and gift suggestions.
@@ -264,6 +275,10 @@ CELERY_BEAT_SCHEDULE = {
     "expire-gifts": {
         "task": "gifting.tasks.expire_due_gifts_task",
         "schedule": GIFT_EXPIRY_SWEEP_SECONDS,
+    },
+    "answer-due-gift-changes": {
+        "task": "gifting.tasks.resolve_due_changes_task",
+        "schedule": GIFT_CHANGE_SWEEP_SECONDS,
     },
     "remind-gift-senders": {
         "task": "gifting.tasks.remind_senders_task",
@@ -472,6 +487,8 @@ SPECTACULAR_SETTINGS = {
         "OrderStatusEnum": "shop.orders.models.Order.Status",
         "ApplicationStatusEnum": "merchants.models.MerchantApplication.Status",
         "DeliveryStatusEnum": "shop.partners.models.WebhookDelivery.Status",
+        "ChangeRequestStatusEnum": "shop.orders.models.ChangeRequest.Status",
+        "ChangeRequestKindEnum": "shop.orders.models.ChangeRequest.Kind",
     },
 }
 # Requests per API key (e.g. "600/min", "20/s"); 429 with Retry-After beyond it.

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from shop.core import signing
 from shop.payments.models import Payment
@@ -25,12 +25,15 @@ def post_notification(
 ):
     raw = body.encode()
     header = signing.sign(raw, secret or settings.SANDBOX_SECRET, timestamp)
-    return client.post(
-        urlsplit(url).path,
-        data=raw,
-        content_type="application/json",
-        HTTP_X_SANDBOX_SIGNATURE=header,
-    )
+    # The provider's request is another party's: the language the shop's middleware
+    # activates for it must not stay active in the test's own code.
+    with translation.override(translation.get_language()):
+        return client.post(
+            urlsplit(url).path,
+            data=raw,
+            content_type="application/json",
+            HTTP_X_SANDBOX_SIGNATURE=header,
+        )
 
 
 def deliver(client: Client) -> list[int]:

@@ -14,7 +14,7 @@ from gifting.models import Gift
 from gifting.selectors import claim_url
 from merchants.models import MerchantApplication
 from shop.catalogue.models import Category, Product, Sku
-from shop.orders.models import Order
+from shop.orders.models import ChangeRequest, Order
 from shop.partners.models import BalanceEntry, WebhookDelivery, WebhookEndpoint
 
 from .fields import MoneyField, PublicIdField
@@ -135,6 +135,46 @@ class OrderDetailSerializer(OrderSerializer):
 
     class Meta(OrderSerializer.Meta):
         fields = [*OrderSerializer.Meta.fields, "shipping_address"]
+
+
+class ChangeRequestSerializer(serializers.ModelSerializer):
+    """A gift recipient's change before shipping, without any address: lists and webhooks.
+
+    A partner managing the merchant reads the asked-for address on the request alone
+    (`GET /api/v1/change-requests/{id}/`, logged) or, once approved, on the order."""
+
+    id = PublicIdField("chg", source="pk", read_only=True)
+    order = PublicIdField("ord", source="order_id", read_only=True)
+    old_sku = PublicIdField("sku", source="old_sku_id", read_only=True, allow_null=True)
+    new_sku = PublicIdField("sku", source="new_sku_id", read_only=True, allow_null=True)
+    refund_amount = MoneyField()
+    created = serializers.DateTimeField(source="created_at")
+
+    class Meta:
+        model = ChangeRequest
+        fields = [
+            "id",
+            "order",
+            "kind",
+            "status",
+            "old_sku",
+            "new_sku",
+            "refund_amount",
+            "created",
+            "due_at",
+            "decided_at",
+            "by_timeout",
+            "decision_note",
+        ]
+
+
+class ChangeRequestDetailSerializer(ChangeRequestSerializer):
+    """With `new_address` (an address change only): where the recipient wants the parcel."""
+
+    new_address = ShippingAddressSerializer(allow_null=True)
+
+    class Meta(ChangeRequestSerializer.Meta):
+        fields = [*ChangeRequestSerializer.Meta.fields, "new_address"]
 
 
 class GiftSerializer(serializers.ModelSerializer):

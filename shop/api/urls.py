@@ -3,7 +3,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.permissions import AllowAny
 
 from . import problems
-from .v1 import applications, balance, catalogue, charts, gifts, orders, webhooks
+from .v1 import applications, balance, catalogue, changes, charts, gifts, orders, webhooks
 
 v1 = [
     path("categories/", catalogue.CategoryList.as_view()),
@@ -13,6 +13,10 @@ v1 = [
     path("orders/", orders.OrderList.as_view()),
     path("orders/<str:order_id>/", orders.OrderDetail.as_view()),
     path("orders/<str:order_id>/shipments/", orders.OrderShipments.as_view()),
+    path("change-requests/", changes.ChangeRequestList.as_view()),
+    path("change-requests/<str:request_id>/", changes.ChangeRequestDetail.as_view()),
+    path("change-requests/<str:request_id>/approve/", changes.ChangeRequestApprove.as_view()),
+    path("change-requests/<str:request_id>/reject/", changes.ChangeRequestReject.as_view()),
     path("gifts/", gifts.GiftList.as_view()),
     path("gifts/<str:gift_id>/", gifts.GiftDetail.as_view()),
     path("gifts/<str:gift_id>/cancel/", gifts.GiftCancel.as_view()),

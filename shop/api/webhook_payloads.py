@@ -16,12 +16,13 @@ from gifting.models import Gift
 from gifting.selectors import with_public_status
 from merchants.models import MerchantApplication
 from shop.catalogue.models import Product, Sku
-from shop.orders.models import Order
+from shop.orders.models import ChangeRequest, Order
 from shop.partners.selectors import partners_of_merchant, with_timeline
 from shop.webhooks import events
 
 from .representations import (
     ApplicationSerializer,
+    ChangeRequestSerializer,
     GiftDetailSerializer,
     GiftSerializer,
     OrderSerializer,
@@ -93,6 +94,16 @@ def gift_detail_items(kind: str, gift_ids: Sequence[int]) -> Items:
         yield gift.partner_id, kind, dict(GiftDetailSerializer(gift).data)
 
 
+def change_request_items(kind: str, requests: Sequence[ChangeRequest]) -> Items:
+    """change_request.* to the partners managing the order's merchant (who answer it),
+    without the address, as order.shipped carries none."""
+    for request in requests:
+        partner_ids = partners_of_merchant(request.order.merchant_id)
+        if partner_ids:
+            data = dict(ChangeRequestSerializer(ChangeRequest.objects.get(pk=request.pk)).data)
+            yield from ((partner_id, kind, data) for partner_id in partner_ids)
+
+
 def register() -> None:
     events.register([events.ORDER_PAID, events.ORDER_SHIPPED], order_items)
     events.register(
@@ -109,3 +120,12 @@ def register() -> None:
     events.register([events.GIFT_THANKED], gift_detail_items)
     events.register([events.APPLICATION_APPROVED, events.APPLICATION_REJECTED], application_items)
     events.register([events.PRODUCT_APPROVED, events.PRODUCT_REJECTED], product_items)
+    events.register(
+        [
+            events.CHANGE_REQUESTED,
+            events.CHANGE_APPROVED,
+            events.CHANGE_REJECTED,
+            events.CHANGE_EXPIRED,
+        ],
+        change_request_items,
+    )

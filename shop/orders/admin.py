@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from gifting import changes
 from merchants import selectors as merchants
 from merchants import services as merchant_services
 from merchants import slips
@@ -29,7 +30,7 @@ from shop.core.pages import errors_as_messages
 from shop.core.privacy import mask_name, mask_phone
 
 from . import services
-from .models import Order, OrderEvent, OrderLine, RefundRequest
+from .models import ChangeRequest, Order, OrderEvent, OrderLine, RefundRequest
 
 
 class OrderLineInline(ReadOnlyInline):
@@ -364,3 +365,76 @@ class RefundRequestAdmin(MerchantScopedAdmin):
                 )
             except services.OrderError as error:
                 self.message_user(request, f"{refund_request.order}: {error}", messages.WARNING)
+
+
+def _masked_address(address: dict | None) -> str:
+    """An address as lists show one: the name and phone masked, no street."""
+    if not address:
+        return ""
+    return " ".join(
+        [
+            mask_name(address.get("recipient_name", "")),
+            mask_phone(address.get("phone", "")),
+            address.get("province", ""),
+            address.get("city", ""),
+        ]
+    )
+
+
+@admin.register(ChangeRequest)
+class ChangeRequestAdmin(MerchantScopedAdmin):
+    """A gift recipient's change before shipping: the merchant approves or rejects it
+    before `due_at` (after it, the clock does). Addresses are masked here; the full new
+    address is on the order's shipping page once approved."""
+
+    list_display = [
+        "order",
+        "kind",
+        "status",
+        "old_sku",
+        "new_sku",
+        "refund_amount",
+        "old_masked",
+        "new_masked",
+        "created_at",
+        "due_at",
+        "decided_at",
+    ]
+    list_filter = ["status", "kind"]
+    list_select_related = ["order", "old_sku", "new_sku"]
+    search_fields = ["order__number"]
+    readonly_fields = [*list_display, "by_timeout"]
+    fields = [*readonly_fields, "decision_note"]
+    actions = ["approve", "reject"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    @admin.display(description=_("address before"))
+    def old_masked(self, change: ChangeRequest) -> str:
+        return _masked_address(change.old_address)
+
+    @admin.display(description=_("address asked for"))
+    def new_masked(self, change: ChangeRequest) -> str:
+        return _masked_address(change.new_address)
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet, decide: object) -> None:
+        done = 0
+        for change in queryset:
+            try:
+                decide(request=change, note=change.decision_note)
+                done += 1
+            except changes.ChangeError as error:
+                self.message_user(request, f"{change.order}: {error}", messages.WARNING)
+        self.message_user(request, _("%(count)d changes answered.") % {"count": done})
+
+    @admin.action(description=_("Approve the change"))
+    def approve(self, request: HttpRequest, queryset: QuerySet[ChangeRequest]) -> None:
+        self._decide(request, queryset, changes.change_approve)
+
+    @admin.action(description=_("Reject the change"))
+    def reject(self, request: HttpRequest, queryset: QuerySet[ChangeRequest]) -> None:
+        self._decide(request, queryset, changes.change_reject)

@@ -175,6 +175,10 @@ class OrderEvent(models.Model):
         REFUND_REFUSED = "refund_refused", _("Refund refused")
         REFUNDED = "refunded", _("Refunded")
         PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
+        CHANGE_REQUESTED = "change_requested", _("Change asked for")
+        CHANGE_APPROVED = "change_approved", _("Change approved")
+        CHANGE_REJECTED = "change_rejected", _("Change rejected")
+        CHANGE_EXPIRED = "change_expired", _("Change not answered in time")
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=30, choices=Kind.choices)
@@ -223,3 +227,131 @@ class RefundRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order} {format_cny(self.amount)} ({self.status})"
+
+
+# Statuses of a change request that has been answered (by the merchant or the clock).
+DECIDED = ["approved", "rejected", "expired"]
+
+
+class ChangeRequest(models.Model):
+    """A gift recipient asking, before shipping, for another variant or another address.
+
+    The merchant approves or rejects; with no answer in time a variant change is rejected
+    (it expires) and an address change is approved. Its status changes only in
+    `orders.state` (compare-and-set). The old and new values are kept as the record of the
+    change: addresses are personal data, shown masked and masked by the retention purge.
+    """
+
+    tenancy = MerchantOwned("order__merchant", staff=("view", "change"))
+
+    class Kind(models.TextChoices):
+        VARIANT = "variant", _("Another variant")
+        ADDRESS = "address", _("Another address")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the merchant")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        EXPIRED = "expired", _("Not answered in time")
+
+    order = models.ForeignKey(
+        Order, on_delete=models.CASCADE, related_name="change_requests", verbose_name=_("order")
+    )
+    kind = models.CharField(_("change"), max_length=10, choices=Kind.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    old_sku = models.ForeignKey(
+        Sku,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("variant before"),
+    )
+    new_sku = models.ForeignKey(
+        Sku,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="change_requests",
+        verbose_name=_("variant asked for"),
+    )
+    refund_amount = models.DecimalField(
+        _("difference to refund"),
+        max_digits=10,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        help_text=_("Paid back to the sender when a cheaper variant is approved."),
+    )
+    old_address = models.JSONField(_("address before"), null=True, blank=True)
+    new_address = models.JSONField(_("address asked for"), null=True, blank=True)
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True)
+    due_at = models.DateTimeField(_("answer due by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    by_timeout = models.BooleanField(_("decided by the clock"), default=False)
+    decision_note = models.CharField(_("merchant's note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("change before shipping")
+        verbose_name_plural = _("changes before shipping")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # What each kind carries: its old and new values, and nothing of the other kind.
+            models.CheckConstraint(
+                condition=Q(
+                    kind="variant",
+                    old_sku__isnull=False,
+                    new_sku__isnull=False,
+                    old_address__isnull=True,
+                    new_address__isnull=True,
+                )
+                & ~Q(old_sku=F("new_sku"))
+                | Q(
+                    kind="address",
+                    old_sku__isnull=True,
+                    new_sku__isnull=True,
+                    old_address__isnull=False,
+                    new_address__isnull=False,
+                    refund_amount=0,
+                ),
+                name="change_request_carries_its_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(refund_amount__gte=0), name="change_request_refund_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", decided_at__isnull=True, by_timeout=False)
+                | Q(status__in=DECIDED, decided_at__isnull=False),
+                name="change_request_decided_when",
+            ),
+            # The clock rejects a variant change (it expires) and approves an address change.
+            models.CheckConstraint(
+                condition=~Q(status="expired") | Q(kind="variant", by_timeout=True),
+                name="change_request_expired_by_clock",
+            ),
+            models.CheckConstraint(
+                condition=~Q(by_timeout=True)
+                | Q(kind="variant", status="expired")
+                | Q(kind="address", status="approved"),
+                name="change_request_clock_decides_by_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["order"],
+                condition=Q(status="pending"),
+                name="one_pending_change_per_order",
+            ),
+            # A variant is changed once (asked once, whatever the answer).
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(kind="variant"), name="one_variant_change_per_order"
+            ),
+        ]
+        indexes = [
+            # The sweep reads only pending requests, by deadline.
+            models.Index(
+                fields=["due_at"], condition=Q(status="pending"), name="change_request_pending_due"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} {self.kind} ({self.status})"

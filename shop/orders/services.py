@@ -35,7 +35,7 @@ from shop.payments.selectors import refunded_or_pending
 from shop.webhooks import events
 
 from . import state
-from .models import Order, OrderEvent, OrderLine, RefundRequest
+from .models import ChangeRequest, Order, OrderEvent, OrderLine, RefundRequest
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +65,12 @@ def _paid_elsewhere(order: Order, action: str, refund: Refund | None = None) -> 
     handler = PAID_ELSEWHERE_HANDLERS.get(purpose)
     if handler:
         import_string(handler)(order, action, refund=refund)
+
+
+class ChangePending(OrderError):
+    """The recipient asked for a change the merchant has not answered: nothing ships yet."""
+
+    code = "change-pending"
 
 
 def cart_fingerprint(lines: list[PricedLine]) -> str:
@@ -396,6 +402,13 @@ def order_ship(*, order: Order, carrier: str, tracking_number: str) -> None:
     if not carrier or not tracking_number:
         raise OrderError(_("Give the carrier and the tracking number."))
     with transaction.atomic():
+        # The order's row lock puts a shipment and a change request asked at the same
+        # moment one after the other, so the request seen here is the committed one.
+        Order.objects.select_for_update().filter(pk=order.pk).first()
+        if ChangeRequest.objects.filter(order_id=order.pk, status=state.CR.PENDING).exists():
+            raise ChangePending(
+                _("The recipient asked for a change: approve or reject it before shipping.")
+            )
         shipped = state.transition(
             order.pk,
             "ship",

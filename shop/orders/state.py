@@ -9,6 +9,11 @@ the loser's UPDATE matches no row and it learns that from the return value.
         cancel               └──────── refund (partial or full) ───┘
           ▼                                   ▼
       cancelled                 partially_refunded ─▶ refunded
+
+A gift recipient's change request (`ChangeRequest`) moves the same way, once:
+
+    pending ─approve / reject (the merchant)──▶ approved / rejected
+       └────time out (the clock)──▶ expired (a variant) / approved (an address)
 """
 
 from decimal import Decimal
@@ -16,7 +21,7 @@ from decimal import Decimal
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
-from .models import Order, OrderEvent
+from .models import ChangeRequest, Order, OrderEvent
 
 S = Order.Status
 REFUNDABLE = frozenset({S.PAID, S.SHIPPED, S.COMPLETED, S.PARTIALLY_REFUNDED})
@@ -103,3 +108,23 @@ def record_refund(order_id: int, amount: Decimal, *, note: str = "") -> bool:
         )
         OrderEvent.objects.create(order_id=order_id, kind=kind, note=note)
     return updated == 1
+
+
+CR = ChangeRequest.Status
+AWAITING_SHIPMENT = frozenset({S.PAID, S.PARTIALLY_REFUNDED})
+
+
+def decide_change(
+    request_id: int, target: str, *, note: str = "", by_timeout: bool = False
+) -> bool:
+    """Answer a pending change request; False if it was answered already (or is not due,
+    for the clock). One UPDATE, so the merchant and the sweep racing have one winner."""
+    requests = ChangeRequest.objects.filter(pk=request_id, status=CR.PENDING)
+    if by_timeout:
+        requests = requests.filter(due_at__lte=timezone.now())
+    return (
+        requests.update(
+            status=target, decided_at=timezone.now(), by_timeout=by_timeout, decision_note=note
+        )
+        == 1
+    )

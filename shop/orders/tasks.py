@@ -40,7 +40,9 @@ def send_refund_email_task(refund_id: int) -> None:
     kind, _, order_id = refund.subject.partition(":")
     if kind != "order":
         return
-    order = Order.objects.select_related("user").get(pk=int(order_id))
+    order = Order.objects.select_related("user", "payment").get(pk=int(order_id))
+    if order.is_gift:  # the money went back to the sender, not to this order's recipient
+        return
     _send(order, "order_refunded", {"refund": refund})
 
 

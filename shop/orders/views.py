@@ -7,6 +7,7 @@ from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gifting.views import changes_for_claim
 from shop.accounts import selectors as accounts
 from shop.accounts import services as address_book
 from shop.cart.selectors import cart_for_request, cart_lines_priced
@@ -126,6 +127,13 @@ def order_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     order = selectors.order_get(user=request.user, number=number)
+    gift_changes = None
+    if order.is_gift:  # the recipient's own gift order: changes before shipping
+        claim = order.gift_claim
+        posted = claim if request.method == "POST" else None
+        gift_changes = changes_for_claim(request, claim, posted=posted)
+        if isinstance(gift_changes, HttpResponse):
+            return gift_changes
     form = RefundRequestForm(initial={"amount": order.refundable_amount})
     can_request_refund = (
         not order.is_gift and order.status in REFUNDABLE and order.refundable_amount > 0
@@ -133,7 +141,12 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     return render(
         request,
         "orders/detail.html",
-        {"order": order, "refund_form": form, "can_request_refund": can_request_refund},
+        {
+            "order": order,
+            "refund_form": form,
+            "can_request_refund": can_request_refund,
+            "changes": gift_changes,
+        },
     )
 
 

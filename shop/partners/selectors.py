@@ -14,7 +14,7 @@ from merchants.models import MerchantApplication
 from merchants.tenancy import owned_by
 from shop.catalogue.models import Product, Sku
 from shop.catalogue.selectors import product_visible
-from shop.orders.models import Order
+from shop.orders.models import ChangeRequest, Order
 
 from .models import ApiKey, BalanceEntry, Partner, WebhookDelivery, WebhookEndpoint
 
@@ -68,6 +68,13 @@ def orders(partner: Partner) -> QuerySet[Order]:
         Order.objects.filter(owned_by(Order, managed(partner)))
         .select_related("merchant")
         .prefetch_related("lines")
+    )
+
+
+def change_requests(partner: Partner) -> QuerySet[ChangeRequest]:
+    """Gift recipients' changes on the orders of the partner's merchants (it answers them)."""
+    return ChangeRequest.objects.filter(owned_by(ChangeRequest, managed(partner))).select_related(
+        "order"
     )
 
 

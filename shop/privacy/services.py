@@ -8,6 +8,7 @@ product, dates, province and city), the person is no longer in it. Every erasure
 """
 
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import transaction
@@ -27,7 +28,7 @@ from shop.core.errors import DomainError
 from shop.core.models import JobItem
 from shop.core.privacy import mask_name, mask_phone
 from shop.notices import services as notices
-from shop.orders.models import Order, OrderEvent
+from shop.orders.models import ChangeRequest, Order, OrderEvent
 
 from . import selectors
 from .models import PurgeRun, RightsRequest
@@ -94,7 +95,23 @@ def _mask_order(order_id: int, claims_masked: list[int] | None = None) -> bool:
         notices.notices_erase_for(key_prefix=f"claim-{claim.pk}-")
         if claims_masked is not None:
             claims_masked.append(claim.pk)
+    _mask_change_requests(order.pk)
     return True
+
+
+def _mask_change_requests(order_id: int) -> None:
+    """The addresses an order's change requests kept (before and after) are the same
+    person's: masked with the order."""
+    requests = ChangeRequest.objects.filter(order_id=order_id, kind=ChangeRequest.Kind.ADDRESS)
+    for request in requests.select_for_update():
+        request.old_address = _mask_dict(request.old_address)
+        request.new_address = _mask_dict(request.new_address)
+        request.save(update_fields=["old_address", "new_address"])
+
+
+def _mask_dict(address: dict) -> dict:
+    values = {field: address.get(field, "") for field in ("recipient_name", "phone")}
+    return {**address, **_masked(SimpleNamespace(**values))}
 
 
 # --- Retention --------------------------------------------------------------------------

@@ -23,6 +23,10 @@ APPLICATION_APPROVED = "merchant_application.approved"
 APPLICATION_REJECTED = "merchant_application.rejected"
 PRODUCT_APPROVED = "product.approved"
 PRODUCT_REJECTED = "product.rejected"
+CHANGE_REQUESTED = "change_request.created"
+CHANGE_APPROVED = "change_request.approved"
+CHANGE_REJECTED = "change_request.rejected"
+CHANGE_EXPIRED = "change_request.expired"
 
 EVENT_TYPES = (
     ORDER_PAID,
@@ -38,6 +42,10 @@ EVENT_TYPES = (
     APPLICATION_REJECTED,
     PRODUCT_APPROVED,
     PRODUCT_REJECTED,
+    CHANGE_REQUESTED,
+    CHANGE_APPROVED,
+    CHANGE_REJECTED,
+    CHANGE_EXPIRED,
 )
 
 # (event type, subjects) → (partner id, event type, data) for each partner concerned. A

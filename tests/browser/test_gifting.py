@@ -178,7 +178,7 @@ def no_broker(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
     """For tests without the worker: nothing is queued (the test plays the provider's
     notification itself), so no task can outlive the test."""
     queued: list[tuple] = []
-    for module in ("shop.sandbox.provider", "shop.payments.services", "gifting.services"):
+    for module in ("shop.sandbox.provider", "shop.payments.services", "shop.notices.services"):
         monkeypatch.setattr(f"{module}.publish", lambda task, *args: queued.append(args))
     return queued
 

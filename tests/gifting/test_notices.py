@@ -5,11 +5,13 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from gifting import selectors, services
+from gifting import changes, selectors, services
 from shop.notices.backends import locmem
 from shop.notices.models import Notice
 from shop.orders import services as orders
 from shop.payments import services as payments
+from shop.payments.models import Refund
+from tests.changes import accepted_claim, other_variant
 from tests.factories import UserFactory
 from tests.gifts import RECIPIENT, live_gift, recipient, send_notices
 
@@ -24,6 +26,8 @@ SUBJECTS = {
     ("gift_delivered", "zh-hans"): "已签收",
     ("gift_thanked", "en"): "thank-you note",
     ("gift_thanked", "zh-hans"): "感谢留言",
+    ("gift_difference_refunded", "en"): "coming back",
+    ("gift_difference_refunded", "zh-hans"): "差价退回",
 }
 
 
@@ -150,3 +154,16 @@ def test_a_gift_orders_refund_tells_the_sender_not_the_recipient(client, setting
     send_notices()
     assert [m.to for m in mail.outbox if "refunded" in m.subject] == [["amy@example.com"]]
     assert not [m for m in mail.outbox if "li@example.com" in m.to]
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_sender_is_told_why_a_cheaper_variants_difference_came_back(client, language) -> None:
+    sender = UserFactory(email="amy@example.com", language=language)
+    claim = accepted_claim(client, price="99.00", sender=sender)
+    cheaper = other_variant(claim, price="79.00")
+    changes.change_approve(request=changes.variant_change_request(claim=claim, sku_id=cheaper.pk))
+    refund = Refund.objects.get(payment=claim.gift.payment)
+    payments.refunds_execute(refund_ids=[refund.pk])
+
+    body = sender_mail("gift_difference_refunded", language)
+    assert "20.00" in body and cheaper.label in body

@@ -864,6 +864,7 @@ def test_platform_models_are_unreachable_for_merchant_staff(client, shop_a, shop
         "catalogue_stockrecord",
         "orders_order",
         "orders_refundrequest",
+        "orders_changerequest",
         "merchants_merchant",
         "merchants_merchantstaff",
     }

@@ -34,13 +34,15 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from gifting import changes
 from shop.catalogue.models import Product
+from tests.changes import NEW_ADDRESS, accepted_claim
 from tests.factories import CategoryFactory, ProductFactory, SkuFactory, jpeg_bytes
 from tests.merchants.world import place_order
 from tests.partners import managed_merchant, partner_with_key
 
 EXAMPLES = 10
-OPERATIONS = 23
+OPERATIONS = 27
 
 LISTS = {
     "GET /api/v1/categories/",
@@ -70,7 +72,7 @@ def target(live_server, settings, monkeypatch) -> Iterator[Target]:
     settings.WEBHOOK_ALLOW_INSECURE = True  # no DNS here: hooks.example.com does not resolve
     for module in (
         "shop.webhooks.outbox",
-        "gifting.services",
+        "shop.notices.services",
         "shop.payments.services",
         "shop.sandbox.provider",
     ):  # nothing queued for a worker: what is checked is the API's answers
@@ -84,6 +86,8 @@ def target(live_server, settings, monkeypatch) -> Iterator[Target]:
     sku = SkuFactory(product=product, price=Decimal("20.00"), stock=1000)
     ProductFactory(merchant=merchant, category=category, status=Product.Status.DRAFT)
     order = place_order(Client(), SkuFactory(product__merchant=merchant, stock=50))
+    claim = accepted_claim(Client(), sku=SkuFactory(product__merchant=merchant, stock=50))
+    change = changes.address_change_request(claim=claim, address=NEW_ADDRESS)
     api = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
     gift = api.post(
         "/api/v1/gifts/",
@@ -122,6 +126,7 @@ def target(live_server, settings, monkeypatch) -> Iterator[Target]:
             "sku_id": f"sku_{sku.pk}",
             "application_id": application.json()["id"],
             "endpoint_id": endpoint.json()["id"],
+            "request_id": f"chg_{change.pk}",
         },
     )
 

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import URLPattern
 from django.utils import timezone
 
+from gifting import changes
 from gifting import services as gifting
 from gifting.models import Gift
 from merchants import services as merchants
@@ -38,7 +39,17 @@ SHOPPER_ADDRESS = {
     "district": "拱墅区",
     "street": "湖墅南路 555 号",
 }
+# Where the recipient asks the parcel to go instead (an address change).
+NEW_ADDRESS = {
+    **SHOPPER_ADDRESS,
+    "recipient_name": "东方新址",
+    "phone": "13987650003",
+    "street": "新址路 999 号",
+}
 SECRETS = [
+    NEW_ADDRESS["recipient_name"],
+    NEW_ADDRESS["phone"],
+    NEW_ADDRESS["street"],
     RECIPIENT.recipient_name,
     RECIPIENT.phone,
     RECIPIENT.street,
@@ -63,6 +74,7 @@ def world(db: None) -> dict:
         endpoint(api)
     gift = gift_of(send(brand_api, sku))
     claim = gifting.gift_claim(gift=gift, recipient=RECIPIENT, sku_id=None, user=None)
+    change = changes.address_change_request(claim=claim, address=NEW_ADDRESS)
     shopper_order = place_order(Client(), sku, address=SHOPPER_ADDRESS)
     application = brand_api.post_multipart("/api/v1/merchant-applications/", _application_form())
     assert application.status_code == 201, application.content
@@ -75,6 +87,7 @@ def world(db: None) -> dict:
         "sku": sku,
         "gift": gift,
         "claim": claim,
+        "change": change,
         "shopper_order": shopper_order,
         "application": json.loads(application.content)["id"],
     }
@@ -95,6 +108,7 @@ def _path(pattern: URLPattern, world: dict, order_id: str) -> str:
         "gift_id": f"gift_{world['gift'].pk}",
         "application_id": world["application"],
         "endpoint_id": _endpoint_id(world),
+        "request_id": f"chg_{world['change'].pk}",
     }
     path = str(pattern.pattern)
     for name in pattern.pattern.converters:
@@ -108,6 +122,10 @@ def _endpoint_id(world: dict) -> str:
     return listed["results"][0]["id"]
 
 
+# The two reads that show the shipping partner an address: an order, an address change.
+ADDRESS_READS = ("orders/<str:order_id>/", "change-requests/<str:request_id>/")
+
+
 def test_every_route_leaves_recipients_out_but_the_managing_partners_order_read(world) -> None:
     shipped_by_shop = [f"ord_{world['claim'].order_id}", f"ord_{world['shopper_order'].pk}"]
     reads = 0
@@ -117,13 +135,13 @@ def test_every_route_leaves_recipients_out_but_the_managing_partners_order_read(
             for who in ("shop_api", "brand_api"):
                 response = world[who].get(path)
                 text = response.content.decode()
-                if who == "shop_api" and str(pattern.pattern) == "orders/<str:order_id>/":
+                if who == "shop_api" and str(pattern.pattern) in ADDRESS_READS:
                     assert response.status_code == 200
                     assert leaked(text), "the shipping partner reads the address it ships to"
                     reads += 1
                 else:
                     assert not leaked(text), f"{who} GET {path} shows {leaked(text)}"
-    assert reads == 2
+    assert reads == 2 * len(ADDRESS_READS)
 
 
 def test_the_sender_partner_cannot_read_its_gifts_order_at_all(world) -> None:
@@ -134,6 +152,19 @@ def test_the_sender_partner_cannot_read_its_gifts_order_at_all(world) -> None:
 def test_every_webhook_event_type_leaves_recipients_out(world) -> None:
     brand_api, merchant = world["brand_api"], world["merchant"]
     sku = world["sku"]
+    # change_request.created: done in the world; approved over the API, then one rejected
+    # and a variant change left to expire (the clock).
+    shop_api = world["shop_api"]
+    approved = shop_api.post(f"/api/v1/change-requests/chg_{world['change'].pk}/approve/")
+    assert approved.status_code == 200, approved.content
+    claim = world["claim"]
+    claim.refresh_from_db()
+    back = {**NEW_ADDRESS, "street": "新址路 1000 号"}
+    changes.change_reject(request=changes.address_change_request(claim=claim, address=back))
+    cheaper = SkuFactory(product=sku.product, price="8.00", stock=5)
+    variant = changes.variant_change_request(claim=claim, sku_id=cheaper.pk)
+    variant.__class__.objects.filter(pk=variant.pk).update(due_at=timezone.now())
+    assert changes.changes_resolve_due() == 1
     # gift.accepted, order.paid: done in the world. Shipping: order.shipped, gift.shipped.
     orders.order_ship(order=world["claim"].order, carrier="SF", tracking_number="SF1")
     # gift.thanked: the recipient's note (its text is theirs to send, their address is not).
@@ -169,6 +200,9 @@ def test_every_webhook_event_type_leaves_recipients_out(world) -> None:
 
 def test_shipping_through_the_api_answers_without_the_address(world) -> None:
     order_id = f"ord_{world['claim'].order_id}"
+    approved = world["shop_api"].post(f"/api/v1/change-requests/chg_{world['change'].pk}/approve/")
+    assert approved.status_code == 200
+    assert not leaked(approved.content.decode())
     response = world["shop_api"].post(
         f"/api/v1/orders/{order_id}/shipments/", {"carrier": "SF", "tracking_number": "SF2"}
     )
