@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.workers import worker_command
+from tests.workers import private_broker, worker_command  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).resolve().parent.parent
 

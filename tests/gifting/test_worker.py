@@ -6,27 +6,19 @@ own: a private `redis-server` on a free port, with a dedicated worker on it. The
 worker consumes every task on the suite's broker, so on that broker there would be no
 telling which worker takes the refund; on a private broker only the dedicated worker
 exists, and killing it or stopping the broker cannot disturb any other test. While such a
-test runs, this process publishes to the private broker (see `_publish_to`).
+test runs, this process publishes to the private broker (see `publish_to`).
 
 The sandbox provider's notifications are not POSTed by this process's publishes (nobody
 listens for them here); processes started by this file get an unreachable SITE_URL.
 """
 
-import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-import redis
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -44,9 +36,8 @@ from shop.sandbox.models import SandboxNotification, SandboxRefund
 from tests import sandbox
 from tests.conftest import wait_until
 from tests.gifts import create_gift, live_gift, recipient
-from tests.workers import worker_command
+from tests.workers import PrivateRedis, Worker, log_tail, start_beat
 
-ROOT = Path(__file__).resolve().parents[2]
 S = Gift.Status
 
 
@@ -55,166 +46,6 @@ def _sandbox_notifications_not_sent(monkeypatch: pytest.MonkeyPatch) -> None:
     """As in tests/shop/payments/test_refund_worker.py: this process's provider calls do
     not queue notification deliveries for a worker (nothing of this test listens)."""
     monkeypatch.setattr("shop.sandbox.provider.publish", lambda task, *args: True)
-
-
-# --- Processes ------------------------------------------------------------------------------
-
-
-def _database_url() -> str:
-    db = connection.settings_dict  # the test database, as tests/conftest.py builds it
-    return f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-
-
-def _env(broker: str, **extra: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "CELERY_BROKER_URL": broker,
-        "PYTHONPATH": str(ROOT),
-        "SITE_URL": "http://127.0.0.1:9",  # the discard port: notifications fail at once
-        **extra,
-    }
-
-
-def _log_tail(path: Path, lines: int = 30) -> str:
-    text = path.read_text(errors="replace") if path.exists() else ""
-    return "\n".join(text.splitlines()[-lines:])
-
-
-class Worker:
-    """A dedicated `celery worker` process in its own process group (so that it can be
-    killed with its pool children), logging to a file in the test's tmp_path."""
-
-    def __init__(self, tmp_path: Path, broker: str, **env: str) -> None:
-        from shop.celery import app
-
-        self.name = f"gift-{uuid.uuid4().hex[:8]}@localhost"
-        self.log = tmp_path / f"{self.name.split('@')[0]}.log"
-        with self.log.open("wb") as log:
-            self.process = subprocess.Popen(
-                worker_command(self.name, loglevel="INFO"),
-                cwd=tmp_path,
-                env=_env(broker, **env),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + 30
-        while not app.control.ping(destination=[self.name], timeout=0.5):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                if self.process.poll() is None:
-                    self.kill()
-                pytest.fail(f"worker {self.name} did not start:\n{_log_tail(self.log)}")
-
-    def kill(self) -> None:
-        """SIGKILL the worker and its pool processes at once: no cleanup, no acks."""
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()  # warm shutdown: the pool children exit with it
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class PrivateRedis:
-    """A throwaway broker: `redis-server` without persistence, stopped and started at will."""
-
-    def __init__(self, tmp_path: Path) -> None:
-        self.port = _free_port()
-        self.dir = tmp_path
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--daemonize",
-                "no",
-                "--dir",
-                str(self.dir),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
-
-        def answers() -> bool:
-            try:
-                return bool(client.ping())
-            except redis.ConnectionError:
-                return False
-
-        assert wait_until(answers, timeout=10, interval=0.05), "redis-server did not start"
-        client.close()
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGCONT)  # in case a test left it paused
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-
-@contextmanager
-def _publish_to(url: str, settings: object) -> Iterator[None]:
-    """Point this process's Celery app at another broker, and back afterwards.
-
-    Celery's `conf.broker_url` is `os.environ["CELERY_BROKER_URL"]` when that is set (as
-    it is for the test run), so setting `app.conf.broker_url` alone changes nothing: the
-    variable is switched, and the app's cached connection and producer pools dropped.
-    """
-    from shop.celery import app
-
-    def drop_pools() -> None:
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    saved = os.environ.get("CELERY_BROKER_URL")
-    os.environ["CELERY_BROKER_URL"] = url
-    settings.CELERY_BROKER_URL = url  # type: ignore[attr-defined]
-    drop_pools()
-    assert app.conf.broker_url == url
-    try:
-        yield
-    finally:
-        app.pool.force_close_all()  # the private broker's pool only
-        if saved is None:
-            os.environ.pop("CELERY_BROKER_URL", None)
-        else:
-            os.environ["CELERY_BROKER_URL"] = saved
-        drop_pools()
-
-
-@pytest.fixture
-def private_broker(
-    transactional_db: None, settings: object, tmp_path: Path
-) -> Iterator[PrivateRedis]:
-    """A private, running broker that this process publishes to for the test."""
-    broker = PrivateRedis(tmp_path)
-    broker.start()
-    try:
-        with _publish_to(broker.url, settings):
-            yield broker
-    finally:
-        broker.stop()
 
 
 def _spy_on_publish(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
@@ -285,39 +116,16 @@ def _assert_refunded_exactly_once(gift: Gift, amount: Decimal) -> Refund:
 # --- Tests ----------------------------------------------------------------------------------
 
 
-def _start_beat(tmp_path: Path, broker: str, **env: str) -> tuple[subprocess.Popen, Path]:
-    log = tmp_path / "beat.log"
-    with log.open("wb") as out:
-        beat = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "shop",
-                "beat",
-                "--schedule",
-                str(tmp_path / "beat-schedule"),
-                "--loglevel=INFO",
-            ],
-            cwd=tmp_path,
-            env=_env(broker, **env),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    return beat, log
-
-
 def test_an_unaccepted_gift_expires_on_the_beat_and_the_worker_refunds_it_once(
     celery_worker, client: Client, settings, tmp_path: Path
 ) -> None:
-    beat, log = _start_beat(tmp_path, settings.CELERY_BROKER_URL, GIFT_EXPIRY_SWEEP_SECONDS="1")
+    beat, log = start_beat(tmp_path, settings.CELERY_BROKER_URL, GIFT_EXPIRY_SWEEP_SECONDS="1")
     try:
         # Beat is ticking once it has sent its first sweep (1 s after it started).
         assert wait_until(
             lambda: "Sending due task expire-gifts" in log.read_text(errors="replace"),
             timeout=15,
-        ), _log_tail(log)
+        ), log_tail(log)
         settings.GIFT_ACCEPT_WINDOW_SECONDS = 2
         gift = live_gift(client, price="88.00", stock=5)
         assert (gift.expires_at - gift.paid_at).total_seconds() == pytest.approx(2, abs=0.1)
@@ -326,7 +134,7 @@ def test_an_unaccepted_gift_expires_on_the_beat_and_the_worker_refunds_it_once(
         assert wait_until(lambda: _refunded(gift), timeout=15), (
             Gift.objects.get(pk=gift.pk).status,
             list(Refund.objects.values_list("status", "attempts")),
-            _log_tail(log),
+            log_tail(log),
         )
 
         gift.refresh_from_db()
@@ -373,7 +181,7 @@ def test_a_worker_killed_in_the_middle_of_a_refund_refunds_exactly_once_after_a_
         # The provider has the refund on its books; the worker waits for the answer...
         assert wait_until(
             lambda: SandboxRefund.objects.filter(idempotency_key=key).exists(), timeout=10
-        ), _log_tail(first.log)
+        ), log_tail(first.log)
         first.kill()  # ...and dies, the message unacknowledged.
 
         refund = _refund_of(gift)
@@ -391,7 +199,7 @@ def test_a_worker_killed_in_the_middle_of_a_refund_refunds_exactly_once_after_a_
             refunds_resume_stuck.delay()
             return wait_until(lambda: _refund_of(gift).status == Refund.Status.SUCCEEDED, timeout=1)
 
-        assert wait_until(resumed, timeout=15, interval=0), _log_tail(second.log)
+        assert wait_until(resumed, timeout=15, interval=0), log_tail(second.log)
         time.sleep(1.5)  # any re-queued duplicates run now, and must change nothing
 
         refund = _assert_refunded_exactly_once(gift, Decimal("66.00"))
@@ -453,7 +261,7 @@ def test_a_gift_paid_and_expired_while_the_broker_is_down_is_refunded_once_it_is
         assert [(name, args, ok) for name, args, ok, _ in published] == [
             ("refunds_execute_task", ([refund.pk],), True)
         ]
-        assert wait_until(lambda: _refunded(gift), timeout=15), _log_tail(worker.log)
+        assert wait_until(lambda: _refunded(gift), timeout=15), log_tail(worker.log)
         refunds_resume_stuck()  # a later tick finds nothing left to do
         assert len(published) == 1
         time.sleep(0.5)

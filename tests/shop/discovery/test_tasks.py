@@ -10,8 +10,8 @@ from shop.discovery.models import ChartRun
 from shop.discovery.tasks import recompute_charts_task
 from tests.conftest import wait_until
 from tests.factories import SkuFactory
-from tests.gifting.test_worker import _log_tail, _start_beat
 from tests.gifts import gift_history
+from tests.workers import log_tail, start_beat
 
 
 def test_beat_schedules_the_recompute_every_configured_interval() -> None:
@@ -24,9 +24,9 @@ def test_beat_schedules_the_recompute_every_configured_interval() -> None:
 def test_beat_has_the_worker_recompute_the_charts(celery_worker, settings, tmp_path: Path) -> None:
     sku = SkuFactory()
     gift_history(sku, when=timezone.now(), units=2)
-    beat, log = _start_beat(tmp_path, settings.CELERY_BROKER_URL, DISCOVERY_RECOMPUTE_SECONDS="1")
+    beat, log = start_beat(tmp_path, settings.CELERY_BROKER_URL, DISCOVERY_RECOMPUTE_SECONDS="1")
     try:
-        assert wait_until(lambda: ChartRun.objects.exists(), timeout=20), _log_tail(log)
+        assert wait_until(lambda: ChartRun.objects.exists(), timeout=20), log_tail(log)
     finally:
         beat.terminate()
         beat.wait(timeout=15)
