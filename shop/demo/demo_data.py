@@ -1172,6 +1172,18 @@ OPERATOR_NAME = "平台运营"
 SKU_CODE_PREFIX = "DEMO-"
 
 
+# Where one recipient asks their parcel to go instead (a change before shipping).
+CHANGED_ADDRESS = {
+    "recipient_name": "周小雨",
+    "phone": "13900000088",
+    "province": "上海市",
+    "city": "上海市",
+    "district": "徐汇区",
+    "street": "漕溪北路 18 号 1201 室",
+    "postcode": "",
+}
+
+
 def sku_code(index: int, number: int) -> str:
     """`DEMO-000042-1`: the first SKU's code marks product 42 as created, without a model field."""
     return f"{SKU_CODE_PREFIX}{index:06d}-{number}"

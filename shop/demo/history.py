@@ -31,8 +31,9 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 
+from gifting import changes
 from gifting import services as gifting
-from gifting.models import Gift
+from gifting.models import Gift, GiftClaim
 from shop.accounts.models import User
 from shop.cart import services as cart_services
 from shop.cart.models import Cart
@@ -167,6 +168,7 @@ def history_seed(*, senders: Sequence[User], shopper: User, gifts: int) -> int:
             made += _partner_replay(skus[demo_data.PARTNER_MERCHANT], now, window)
         for purchase in demo_data.SHOPPER_PURCHASES:
             _purchase_replay(purchase, shopper, skus, now)
+        _ask_for_a_new_address()
         notices.notices_drop_replayed(after_id=before)
     return made
 
@@ -309,6 +311,19 @@ def _ship(order: Order) -> None:
 
 def _hand_over(order: Order) -> None:
     orders.order_mark_delivered(order=order)
+
+
+def _ask_for_a_new_address() -> None:
+    """The latest accepted gift still awaiting shipment: its recipient has just asked for
+    the parcel to go elsewhere, so the merchant's admin shows a change waiting."""
+    claim = (
+        GiftClaim.objects.filter(order__status=Order.Status.PAID, order__shipped_at__isnull=True)
+        .select_related("order")
+        .order_by("-claimed_at", "-pk")
+        .first()
+    )
+    if claim is not None:
+        changes.address_change_request(claim=claim, address=demo_data.CHANGED_ADDRESS)
 
 
 # --- The partner's campaign -------------------------------------------------------------

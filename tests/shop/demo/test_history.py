@@ -24,7 +24,7 @@ from shop.demo import demo_data
 from shop.demo.demo_data import GiftPlan
 from shop.demo.history import gift_steps
 from shop.notices.models import Notice
-from shop.orders.models import Order, RefundRequest
+from shop.orders.models import ChangeRequest, Order, RefundRequest
 from shop.partners.models import BalanceEntry, Partner
 from shop.payments import services as payments
 from shop.payments.models import Payment, PaymentNotification, Refund
@@ -160,6 +160,13 @@ def test_nothing_is_left_pending_or_undelivered(demo) -> None:
 def test_the_historys_notices_belong_to_the_past_and_are_never_sent(demo) -> None:
     assert Notice.objects.exists()
     assert not Notice.objects.exclude(status=Notice.Status.DROPPED).exists()
+
+
+def test_one_recipient_waits_for_the_merchant_to_answer_an_address_change(demo) -> None:
+    (request,) = ChangeRequest.objects.filter(status=ChangeRequest.Status.PENDING)
+    assert request.kind == ChangeRequest.Kind.ADDRESS
+    assert request.order.status == Order.Status.PAID
+    assert request.new_address["street"] == demo_data.CHANGED_ADDRESS["street"]
 
 
 def test_reconcile_finds_the_ledger_and_the_provider_agreeing(demo) -> None:
