@@ -33,10 +33,14 @@ SORTS = {
 
 
 def product_visible() -> QuerySet[Product]:
-    """What a shopper may see: listed products of active merchants."""
+    """What a shopper may see: listed products of active merchants.
+
+    The search vector stays in the database: searching filters on it there, and no page
+    shows it, while loading it costs each row a few kilobytes.
+    """
     return Product.objects.filter(
         status=Product.Status.LISTED, merchant__status=Merchant.Status.ACTIVE
-    )
+    ).defer("search_vector")
 
 
 def category_tree() -> list[Category]:

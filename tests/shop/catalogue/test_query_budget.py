@@ -1,5 +1,7 @@
 """The storefront's query counts are fixed: they must not grow with the catalogue."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -89,3 +91,20 @@ def test_product_page_runs_the_same_few_queries_for_1_and_30_skus(client) -> Non
     small = _queries(client, reverse("catalogue:product_detail", args=[one.pk]))
     large = _queries(client, reverse("catalogue:product_detail", args=[many.pk]))
     assert small == large <= BUDGET
+
+
+@pytest.mark.parametrize("params", [{}, {"q": "Product"}])
+def test_the_listing_and_product_page_never_load_the_search_vector(client, params: dict) -> None:
+    _catalogue(3)
+    product = Product.objects.first()
+    for url, query in (
+        (reverse("catalogue:product_list"), params),
+        (reverse("catalogue:product_detail", args=[product.pk]), {}),
+    ):
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url, query).status_code == 200
+        # Ranking and matching use it in the database (ts_rank(…), WHERE … @@ …); loading
+        # it names it as a column of the SELECT list, before the model's columns end.
+        loaded = re.compile(r'(?<!\()"catalogue_product"\."search_vector"')
+        selects = [q["sql"].split(" FROM ", 1)[0] for q in ctx.captured_queries]
+        assert not [s for s in selects if loaded.search(s)], url
