@@ -6,6 +6,7 @@ import pytest
 
 from shop.core.request_id import RequestIdFilter
 from tests.conftest import wait_until
+from tests.factories import UserFactory
 from tests.gifts import link, live_gift
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +51,7 @@ def test_log_records_outside_a_request_say_so() -> None:
 def test_tasks_published_by_a_request_log_its_id_in_the_worker(
     client, celery_worker, celery_worker_log
 ) -> None:
-    gift = live_gift(client)
+    gift = live_gift(client, sender=UserFactory(language="en"))  # so its emails say "refund"
     response = client.post(
         link(gift), {"action": "decline", "confirm": "yes"}, HTTP_X_REQUEST_ID="decline-0001"
     )
