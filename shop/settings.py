@@ -85,6 +85,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "shop.core.middleware.DatabaseUnavailableMiddleware",
+    "shop.core.middleware.ReadYourWritesMiddleware",
 ]
 # Off by default: adds X-Query-Count to every response, for `make bench` (see tests/perf).
 if env.bool("QUERY_COUNT_HEADER", default=False):
@@ -133,6 +134,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASE_ROUTERS = ["shop.core.db_router.CatalogueReplicaRouter"]
+# Read-your-writes: after a write request, the shopper's reads go to the primary this long
+# (a bound on the replica's lag); an unreachable replica is retried after this long.
+REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=10)
+REPLICA_RETRY_SECONDS = env.int("REPLICA_RETRY_SECONDS", default=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
@@ -180,6 +185,11 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         # A worker given several queues takes from them in TASK_QUEUES order.
         "queue_order_strategy": "priority",
     }
+elif CELERY_BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://")):
+    # RabbitMQ: a publish returns once the broker has the message (publisher confirms);
+    # queues are durable classic ones and messages persistent, Celery's defaults (why not
+    # quorum queues: deploy/cluster/README.md).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
 elif CELERY_BROKER_URL.startswith("filesystem://"):
     # kombu's own filesystem transport lets a worker read a message half-written.
     CELERY_BROKER_TRANSPORT = "shop.core.broker:Transport"

@@ -2,9 +2,12 @@ import logging
 from collections.abc import Callable
 from contextlib import ExitStack
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+
+from .db_router import read_primary
 
 logger = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5
@@ -60,4 +63,36 @@ class DatabaseUnavailableMiddleware:
             content_type="text/plain; charset=utf-8",
         )
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+
+class ReadYourWritesMiddleware:
+    """A shopper who just wrote (cart, address, a gift) reads the primary for a while.
+
+    Any unsafe request sets a short `read_primary` cookie (REPLICA_STICKY_SECONDS); a
+    request carrying it runs in `db_router.read_primary()`, so a replica's lag never hides
+    the shopper's own change. Without a replica the router ignores it.
+    """
+
+    COOKIE = "read_primary"
+    SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self.COOKIE in request.COOKIES:
+            with read_primary():
+                response = self.get_response(request)
+        else:
+            response = self.get_response(request)
+        if request.method not in self.SAFE_METHODS and settings.REPLICA_STICKY_SECONDS > 0:
+            response.set_cookie(
+                self.COOKIE,
+                "1",
+                max_age=settings.REPLICA_STICKY_SECONDS,
+                secure=request.is_secure(),
+                httponly=True,
+                samesite="Lax",
+            )
         return response
