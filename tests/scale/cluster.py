@@ -251,6 +251,18 @@ class Cluster:
             )
         return done.stdout
 
+    def manage_status(self, *args: str, timeout: float = 600) -> tuple[int, str]:
+        """(exit status, output) of `manage.py …`, for a command whose status is the test."""
+        done = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+        return done.returncode, done.stdout + done.stderr
+
     def manage(self, *args: str, timeout: float = 600) -> str:
         return self.run(sys.executable, "manage.py", *args, timeout=timeout)
 
