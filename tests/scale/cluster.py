@@ -390,9 +390,7 @@ class Cluster:
 
     def _haproxy_config(self) -> Path:
         c = self.config
-        servers = "\n".join(
-            f"    server node{n} 127.0.0.1:{c.node_port(n)} check" for n in (1, 2)
-        )
+        servers = "\n".join(f"    server node{n} 127.0.0.1:{c.node_port(n)} check" for n in (1, 2))
         text = string.Template((DEPLOY / "haproxy.cfg").read_text()).substitute(
             pidfile=self.workdir / "haproxy.pid",
             balancer_port=c.port_base,
@@ -415,9 +413,7 @@ class Cluster:
                 rows = answer.read().decode().splitlines()
         except OSError:
             return False
-        return any(
-            row.startswith(f"web,node{number},") and ",UP," in row for row in rows
-        )
+        return any(row.startswith(f"web,node{number},") and ",UP," in row for row in rows)
 
     def worker_ready(self, queue: str) -> bool:
         process = self.worker(queue)
@@ -427,11 +423,16 @@ class Cluster:
     def wait_ready(self) -> None:
         for number in (1, 2):
             wait_for(f"web node {number}", lambda n=number: self.node_ready(n))
-            wait_for(f"the balancer's view of node {number}", lambda n=number: self.balancer_sees(n))
+            wait_for(
+                f"the balancer's view of node {number}", lambda n=number: self.balancer_sees(n)
+            )
         for queue in WORKER_QUEUES:
             wait_for(f"the {queue} worker", lambda q=queue: self.worker_ready(q))
         wait_for("beat", lambda: "beat: Starting" in self.processes["beat"].output())
-        wait_for("the webhook receiver", lambda: get(f"http://127.0.0.1:{self.config.receiver_port}/") == 200)
+        wait_for(
+            "the webhook receiver",
+            lambda: get(f"http://127.0.0.1:{self.config.receiver_port}/") == 200,
+        )
 
     def restart(self, process: Process, ready: object) -> None:
         process.start()

@@ -16,10 +16,10 @@ _lock = threading.Lock()
 class Receiver(BaseHTTPRequestHandler):
     log_file = ""
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         self._answer()
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
         line = json.dumps({"path": self.path, "id": body["id"], "type": body["type"]})
         with _lock, open(self.log_file, "a") as out:

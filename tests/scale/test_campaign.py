@@ -53,7 +53,7 @@ def test_no_5xx_outside_the_seconds_a_node_was_down(campaign: Outcome) -> None:
 
 
 def test_checkouts_were_paid_and_never_shown_unpaid_again(campaign: Outcome) -> None:
-    assert campaign.run.checkouts_paid >= campaign.config.checkouts, (
-        campaign.run.checkout_failures[:10]
-    )
+    assert campaign.run.checkouts_paid >= campaign.config.checkouts, campaign.run.checkout_failures[
+        :10
+    ]
     assert campaign.run.paid_shown_unpaid == 0
