@@ -70,7 +70,7 @@ class Config:
             shoppers=_env_int("SCALE_SHOPPERS", 4),
             concurrency=_env_int("SCALE_CONCURRENCY", 8),
             # Long enough to claim half the gifts while the rest are still being sent.
-            accept_window=_env_int("SCALE_ACCEPT_WINDOW_SECONDS", 240),
+            accept_window=_env_int("SCALE_ACCEPT_WINDOW_SECONDS", 180),
             replica_pause=_env_int("SCALE_REPLICA_PAUSE_SECONDS", 30),
             broker_pause=_env_int("SCALE_BROKER_PAUSE_SECONDS", 5),
             port_base=_env_int("SCALE_PORT_BASE", 8300),
@@ -240,10 +240,13 @@ class Cluster:
         return env
 
     # --- one-off steps ------------------------------------------------------------------
-    def run(self, *argv: str, timeout: float = 600) -> str:
-        done = subprocess.run(
-            list(argv), cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout
+    def _run(self, argv: list[str], timeout: float) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            argv, cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout
         )
+
+    def run(self, *argv: str, timeout: float = 600) -> str:
+        done = self._run(list(argv), timeout)
         if done.returncode != 0:
             raise ClusterError(
                 f"{' '.join(argv)} exited {done.returncode}:\n{done.stdout[-3000:]}"
@@ -253,14 +256,7 @@ class Cluster:
 
     def manage_status(self, *args: str, timeout: float = 600) -> tuple[int, str]:
         """(exit status, output) of `manage.py …`, for a command whose status is the test."""
-        done = subprocess.run(
-            [sys.executable, "manage.py", *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
+        done = self._run([sys.executable, "manage.py", *args], timeout)
         return done.returncode, done.stdout + done.stderr
 
     def manage(self, *args: str, timeout: float = 600) -> str:
