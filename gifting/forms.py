@@ -43,6 +43,10 @@ class ClaimForm(AddressForm):
     """The recipient's form: labelled Name, Phone, Province, City, District, Address."""
 
     sku = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    sms_consent = forms.BooleanField(
+        label=_("Text me a tracking link now and a message when it ships, at this number."),
+        required=False,
+    )
 
 
 class ThanksForm(forms.Form):

@@ -188,6 +188,9 @@ class GiftClaim(DeliveryAddress):
     claimed_at = models.DateTimeField(auto_now_add=True)
     thanks = models.CharField(_("thank-you note"), max_length=THANKS_MAX_LENGTH, blank=True)
     thanked_at = models.DateTimeField(_("thanked at"), null=True, blank=True)
+    # The claim form's consent line: text the tracking link and the shipment to `phone`.
+    sms_consent = models.BooleanField(_("texts agreed"), default=False)
+    language = models.CharField(_("language"), max_length=10, default=settings.LANGUAGE_CODE)
 
     class Meta:
         verbose_name = _("gift claim")

@@ -52,6 +52,22 @@ def claim_url(gift: Gift) -> str:
     return settings.SITE_URL + reverse("gifting:claim", args=[tokens.token_for(gift.token_salt)])
 
 
+def tracking_url(claim: GiftClaim) -> str:
+    """The recipient's private link to the parcel's status, on any device."""
+    return settings.SITE_URL + reverse("gifting:track", args=[tokens.tracking_token(claim.pk)])
+
+
+def claim_by_tracking_token(token: str) -> GiftClaim | None:
+    claim_id = tokens.tracking_claim_id(token)
+    if claim_id is None:
+        return None
+    return (
+        GiftClaim.objects.select_related("gift", "order", "sku__product__merchant")
+        .filter(pk=claim_id)
+        .first()
+    )
+
+
 S = Gift.Status
 PUBLIC_STATUSES = (
     "awaiting_recipient",

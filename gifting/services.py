@@ -15,17 +15,20 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from shop.accounts.models import User
 from shop.catalogue import stock
 from shop.catalogue.models import Sku, StockRecord
 from shop.core import jobs
 from shop.core.errors import DomainError
 from shop.core.money import format_cny
-from shop.core.tasks import publish
+from shop.notices import services as notices
 from shop.orders import services as orders
+from shop.orders.models import Order
 from shop.payments import services as payments
 from shop.payments.models import Payment, Refund
 from shop.privacy import consent
@@ -52,6 +55,104 @@ def refund_key(gift_id: int) -> str:
 
 def _event(gift_id: int, kind: str, note: str = "") -> None:
     GiftEvent.objects.create(gift_id=gift_id, kind=kind, note=note)
+
+
+# --- Telling people ------------------------------------------------------------------------
+# Notices are plain data, written with the change. What the sender is told never holds the
+# recipient's name, address or phone; the recipient is texted only with their consent.
+
+
+def _title(product: object, language: str) -> str:
+    with translation.override(language):
+        return product.display_title
+
+
+def _sender_context(gift: Gift, sender: User, **extra: object) -> dict:
+    return {
+        "gift_id": gift.pk,
+        "product": _title(gift.sku.product, sender.language),
+        "units": gift.quantity,
+        "gift_url": settings.SITE_URL + reverse("gifting:sent_detail", args=[gift.pk]),
+        **extra,
+    }
+
+
+def _tell_sender(gift: Gift, kind: str, key: str, **extra: object) -> None:
+    if gift.sender_id is not None:
+        notices.notify_user(
+            kind=kind,
+            key=key,
+            user=gift.sender,
+            context=_sender_context(gift, gift.sender, **extra),
+        )
+
+
+def _tell_senders(kind: str, items: list[tuple[str, int, dict]]) -> None:
+    """For a batch of gifts: (key, gift id, extra context) each, in fixed statements."""
+    gifts = Gift.objects.select_related("sender", "sku__product").in_bulk(
+        [gift_id for _, gift_id, _ in items]
+    )
+    notices.notify_users(
+        kind=kind,
+        items=[
+            (
+                key,
+                gifts[gift_id].sender,
+                _sender_context(gifts[gift_id], gifts[gift_id].sender, **extra),
+            )
+            for key, gift_id, extra in items
+            if gifts[gift_id].sender_id is not None
+        ],
+    )
+
+
+def _text_recipient(claim: GiftClaim, kind: str, **extra: object) -> None:
+    if claim.sms_consent:
+        notices.notify_phone(
+            kind=kind,
+            key=f"claim-{claim.pk}-{kind}",
+            phone=claim.phone,
+            language=claim.language,
+            context={
+                "product": _title(claim.sku.product, claim.language),
+                "sender_name": claim.gift.sender_name,
+                "tracking_url": selectors.tracking_url(claim),
+                **extra,
+            },
+        )
+
+
+def reminder_context(context: dict) -> dict | None:
+    """At send time: the share link (never stored), or None once the gift is not live."""
+    gift = Gift.objects.filter(pk=context["gift_id"]).first()
+    if gift is None or not gift.is_live:
+        return None
+    return {**context, "claim_url": selectors.claim_url(gift)}
+
+
+def gift_order_changed(order: Order, change: str, *, refund: Refund | None = None) -> None:
+    """Order handler (in the order's transaction) for an accepted gift's order: the sender
+    hears of the parcel (carrier and tracking, never where it goes), the recipient is
+    texted the shipment if they agreed to texts."""
+    claim = (
+        GiftClaim.objects.select_related(
+            "gift__sender", "gift__sku__product", "sku__product", "order"
+        )
+        .filter(order_id=order.pk)
+        .first()
+    )
+    if claim is None:
+        return
+    shipment = {"carrier": claim.order.carrier, "tracking_number": claim.order.tracking_number}
+    if change == "ship":
+        _tell_sender(claim.gift, "gift_shipped", f"order-{order.pk}-shipped", **shipment)
+        _text_recipient(claim, "gift_shipped_recipient", **shipment)
+    elif change == "complete":
+        _tell_sender(claim.gift, "gift_delivered", f"order-{order.pk}-delivered")
+    elif change == "refund" and refund is not None:  # after-sales: the money is the payer's
+        _tell_sender(
+            claim.gift, "gift_refunded", f"refund-{refund.pk}", amount=format_cny(refund.amount)
+        )
 
 
 # --- Sending ---------------------------------------------------------------------------
@@ -203,12 +304,19 @@ def _closed_message(gift: Gift) -> str:
 
 
 def gift_claim(
-    *, gift: Gift, recipient: Recipient, sku_id: int | None, user: object | None
+    *,
+    gift: Gift,
+    recipient: Recipient,
+    sku_id: int | None,
+    user: object | None,
+    sms_consent: bool = False,
+    language: str = settings.LANGUAGE_CODE,
 ) -> GiftClaim:
     """Accept one unit: the chosen variant ships to the recipient's address.
 
     One transaction: the unit (compare-and-set), the variant's stock, the merchant's
-    order and the claim row. Any refusal leaves nothing behind.
+    order, the claim row and the notices (the sender's; the recipient's tracking link by
+    text if `sms_consent`, in `language`). Any refusal leaves nothing behind.
     """
     if user is not None and gift.sender_id is not None and user.pk == gift.sender_id:
         raise GiftError(_("You cannot accept a gift you sent."))
@@ -241,11 +349,19 @@ def gift_claim(
         try:
             with transaction.atomic():
                 claim = GiftClaim.objects.create(
-                    gift=gift, user=user, sku=sku, order=order, **recipient.__dict__
+                    gift=gift,
+                    user=user,
+                    sku=sku,
+                    order=order,
+                    sms_consent=sms_consent,
+                    language=language,
+                    **recipient.__dict__,
                 )
         except IntegrityError as error:
             raise GiftError(_("This phone number has already accepted this gift.")) from error
         _event(gift.pk, GiftEvent.Kind.ACCEPTED)
+        _tell_sender(gift, "gift_accepted", f"claim-{claim.pk}-accepted")
+        _text_recipient(claim, "gift_tracking")
         # Accepting is consenting to the claim form's notice: this merchant gets the address.
         consent.consent_record(
             purpose=consent.Consent.Purpose.GIFT_CLAIM,
@@ -292,6 +408,7 @@ def gift_thank(*, claim: GiftClaim, thanks: str) -> None:
         if not state.thank(claim.pk, thanks):
             raise GiftError(_("You have already sent your thanks."))
         _event(claim.gift_id, GiftEvent.Kind.THANKED, thanks)
+        _tell_sender(claim.gift, "gift_thanked", f"claim-{claim.pk}-thanked", thanks=thanks)
         if claim.gift.partner_id:
             events.report(events.GIFT_THANKED, [claim.gift_id])
     claim.refresh_from_db()
@@ -316,6 +433,8 @@ def _close(gift: Gift, target: str, kind: str, *, require_unclaimed: bool = Fals
             stock.release(sku_id=gift.sku_id, quantity=gift.units_left)
             _refund_unclaimed(gift)
         _event(gift.pk, kind)
+        if kind == GiftEvent.Kind.DECLINED:
+            _tell_sender(gift, "gift_declined", f"gift-{gift.pk}-declined")
         if gift.partner_id:
             events.report(WEBHOOK_EVENTS[kind], [gift.pk])
     return True
@@ -450,6 +569,7 @@ def _expire_locked(due: list[dict]) -> int:
     GiftEvent.objects.bulk_create(
         GiftEvent(gift_id=g["pk"], kind=GiftEvent.Kind.EXPIRED) for g in due
     )
+    _tell_senders("gift_expired", [(f"gift-{g['pk']}-expired", g["pk"], {}) for g in due])
     sent_by_partners = [g["pk"] for g in due if g["partner_id"]]
     if sent_by_partners:
         events.report(events.GIFT_EXPIRED, sent_by_partners)
@@ -460,11 +580,8 @@ def gifts_refunds_succeeded(refunds: list[Refund]) -> None:
     """Refund handler (in the settling transaction): the money is back on each gift.
 
     Built for the expiry sweep's batches: one UPDATE per gift, one insert for all the
-    events, and one email task for the whole batch.
+    events, and the senders' notices in fixed statements.
     """
-    # tasks imports this module: the task is looked up at call time (a real cycle).
-    from .tasks import send_gifts_refunded_task
-
     pairs = []
     for refund in refunds:
         gift_id = int(refund.subject.partition(":")[2])
@@ -475,7 +592,13 @@ def gifts_refunds_succeeded(refunds: list[Refund]) -> None:
         for (gift_id, _), refund in zip(pairs, refunds, strict=True)
     )
     events.report(events.GIFT_REFUNDED, [gift_id for gift_id, _ in pairs])
-    transaction.on_commit(lambda: publish(send_gifts_refunded_task, pairs))
+    _tell_senders(
+        "gift_refunded",
+        [
+            (f"refund-{refund.pk}", gift_id, {"amount": format_cny(refund.amount)})
+            for (gift_id, _), refund in zip(pairs, refunds, strict=True)
+        ],
+    )
 
 
 def gifts_send_reminders() -> int:
@@ -495,15 +618,14 @@ def gifts_send_reminders() -> int:
 
 
 def _remind(gift_id: int) -> bool:
-    # tasks imports this module: the task is looked up at call time (a real cycle).
-    from .tasks import send_gift_reminder_task
-
     won = Gift.objects.filter(pk=gift_id, reminder_sent_at__isnull=True).update(
         reminder_sent_at=timezone.now()
     )
     if won:
         _event(gift_id, GiftEvent.Kind.REMINDED)
-        transaction.on_commit(lambda: publish(send_gift_reminder_task, gift_id))
+        gift = Gift.objects.select_related("sender", "sku__product").get(pk=gift_id)
+        expires = timezone.localtime(gift.expires_at).strftime("%Y-%m-%d %H:%M")
+        _tell_sender(gift, "gift_reminder", f"gift-{gift_id}-reminder", expires_at=expires)
     return bool(won)
 
 

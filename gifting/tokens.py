@@ -26,3 +26,28 @@ def token_for(salt: str) -> str:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# Tracking links: the claim's id and an HMAC of it under GIFT_TOKEN_KEY (its own purpose,
+# so no share-link token is ever a tracking token). Nothing is stored: the link can be
+# made again for the page, and nobody makes one without the key.
+_TRACK = b"track:"
+
+
+def _tracking_mac(claim_id: int) -> str:
+    digest = hmac.new(
+        settings.GIFT_TOKEN_KEY.encode(), _TRACK + str(claim_id).encode(), hashlib.sha256
+    ).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def tracking_token(claim_id: int) -> str:
+    return f"{claim_id}.{_tracking_mac(claim_id)}"
+
+
+def tracking_claim_id(token: str) -> int | None:
+    """The claim a tracking token names, or None for a token not made with our key."""
+    claim_id, _, mac = token.partition(".")
+    if not claim_id.isdigit() or len(claim_id) > 18:
+        return None
+    return int(claim_id) if hmac.compare_digest(mac, _tracking_mac(int(claim_id))) else None

@@ -12,4 +12,5 @@ urlpatterns = [
     path("gifts/sent/<int:pk>/cancel/", views.cancel, name="cancel"),
     path("gifts/received/", views.received, name="received"),
     path("g/<str:token>/", views.claim, name="claim"),
+    path("t/<str:token>/", views.track, name="track"),
 ]

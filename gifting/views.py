@@ -180,13 +180,16 @@ def claim(request: HttpRequest, token: str) -> HttpResponse:
             return _decline(request, gift, token)
         if form.is_valid():
             with errors_on_form(form):
+                data = form.cleaned_data
                 made = services.gift_claim(
                     gift=gift,
                     recipient=Recipient(
-                        **{k: v for k, v in form.cleaned_data.items() if k != "sku"}
+                        **{k: v for k, v in data.items() if k not in ("sku", "sms_consent")}
                     ),
-                    sku_id=form.cleaned_data.get("sku"),
+                    sku_id=data.get("sku"),
                     user=request.user if request.user.is_authenticated else None,
+                    sms_consent=data["sms_consent"],
+                    language=get_language(),
                 )
                 seen = request.session.get(CLAIMS_SESSION_KEY, {})
                 seen.setdefault(str(gift.pk), []).append(made.pk)
@@ -194,6 +197,8 @@ def claim(request: HttpRequest, token: str) -> HttpResponse:
                 messages.success(request, _("Accepted! The shop will send it to you."))
                 return redirect("gifting:claim", token=token)
         gift.refresh_from_db()
+    for made_here in mine:
+        made_here.tracking_url = selectors.tracking_url(made_here)
     cover = gift.sku.product.images.first()
     context = {
         "gift": gift,
@@ -211,6 +216,15 @@ def claim(request: HttpRequest, token: str) -> HttpResponse:
         "chosen": str(form["sku"].value() or gift.sku_id),
     }
     return _private(render(request, "gifting/claim.html", context))
+
+
+def track(request: HttpRequest, token: str) -> HttpResponse:
+    """The recipient's private tracking page: the parcel's status on any device, from the
+    link texted to them and shown after accepting. No price, no address, never indexed."""
+    claim = selectors.claim_by_tracking_token(token)
+    if claim is None:
+        return _private(render(request, "gifting/claim_invalid.html", status=404))
+    return _private(render(request, "gifting/track.html", {"claim": claim, "order": claim.order}))
 
 
 def _thank(request: HttpRequest, form: ThanksForm, mine: list) -> bool:

@@ -31,6 +31,10 @@ class MerchantStaffInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+# The shop's own switches, which its staff may change; every other field is the operators'.
+STAFF_SETTINGS = {"auto_list_clean_products", "includes_greeting_card"}
+
+
 @admin.register(Merchant)
 class MerchantAdmin(MerchantScopedAdmin):
     list_display = ["name", "name_en", "status", "contact_name", "created_at"]
@@ -49,7 +53,7 @@ class MerchantAdmin(MerchantScopedAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Merchant | None = None) -> list[str]:
         if is_operator(request.user):
             return []
-        return [f.name for f in Merchant._meta.fields if f.name != "auto_list_clean_products"] + [
+        return [f.name for f in Merchant._meta.fields if f.name not in STAFF_SETTINGS] + [
             "categories"
         ]
 
@@ -57,7 +61,7 @@ class MerchantAdmin(MerchantScopedAdmin):
         return is_operator(request.user) and super().has_add_permission(request)
 
     def has_change_permission(self, request: HttpRequest, obj: Merchant | None = None) -> bool:
-        # Staff may change their own shop's settings (the auto-listing switch), nothing else.
+        # Staff may change their own shop's settings (STAFF_SETTINGS), nothing else.
         return super().has_change_permission(request, obj) or (
             obj is not None and request.user.has_perm("merchants.view_merchant")
         )

@@ -44,6 +44,14 @@ class Merchant(models.Model):
     auto_list_clean_products = models.BooleanField(
         _("list products automatically when the compliance check is clean"), default=False
     )
+    includes_greeting_card = models.BooleanField(
+        _("a printed greeting card goes in every gift's box"),
+        default=False,
+        help_text=_(
+            "Senders are told on the send page, and gift orders' packing slips say to put "
+            "in a card with the sender's message."
+        ),
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True
     )

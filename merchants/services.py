@@ -1,4 +1,6 @@
-"""Writes for merchants: applications, review, suspension and staff."""
+"""Writes for merchants: applications, review, suspension, staff, and printing packing slips."""
+
+from collections.abc import Collection
 
 from django.conf import settings
 from django.contrib.auth.models import Group, Permission
@@ -22,8 +24,15 @@ from shop.core.errors import DomainError
 from shop.privacy import consent
 from shop.webhooks import events
 
-from .models import ApplicationDocument, Merchant, MerchantApplication, MerchantStaff
-from .selectors import is_operator
+from . import slips
+from .models import (
+    AddressAccessLog,
+    ApplicationDocument,
+    Merchant,
+    MerchantApplication,
+    MerchantStaff,
+)
+from .selectors import is_operator, orders_to_print
 from .tenancy import staff_permissions
 from .uploads import sniff_document
 from .uscc import normalize_uscc
@@ -307,3 +316,15 @@ def _mail_set_password(user: User, merchant: Merchant) -> None:
     }
     subject = render_to_string("emails/staff_invited_subject.txt", context).strip()
     send_mail(subject, render_to_string("emails/staff_invited.txt", context), None, [user.email])
+
+
+def packing_slips_print(*, user: User, order_ids: Collection[int]) -> bytes:
+    """The PDF of these orders' packing slips (see `selectors.orders_to_print` for what is
+    refused). A slip shows the full address, so each one printed is an address view, logged
+    as the shipping page's opening is (one INSERT for all)."""
+    orders = orders_to_print(user=user, order_ids=order_ids)
+    pdf = slips.packing_slips_pdf(orders)
+    AddressAccessLog.objects.bulk_create(
+        AddressAccessLog(user=user, order=order) for order in orders
+    )
+    return pdf

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "merchants",
     "gifting",
     "shop.webhooks",
+    "shop.notices",
     "shop.partners",
     "shop.api",
     "shop.discovery",
@@ -251,6 +252,7 @@ JOB_MAX_ATTEMPTS = env.int("JOB_MAX_ATTEMPTS", default=5)
 REFUND_MAX_ATTEMPTS = env.int("REFUND_MAX_ATTEMPTS", default=20)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 WEBHOOK_SWEEP_SECONDS = env.int("WEBHOOK_SWEEP_SECONDS", default=10)
+NOTICE_SWEEP_SECONDS = env.int("NOTICE_SWEEP_SECONDS", default=30)
 # --- Personal data (PIPL) --------------------------------------------------------------
 # Recipients' and shipping addresses are masked this long after delivery (or the end of an
 # undelivered order); address views are deleted after their own, longer retention.
@@ -298,6 +300,10 @@ CELERY_BEAT_SCHEDULE = {
     "purge-personal-data": {
         "task": "shop.privacy.tasks.purge_personal_data_task",
         "schedule": PRIVACY_PURGE_SWEEP_SECONDS,
+    },
+    "send-due-notices": {
+        "task": "shop.notices.tasks.notices_send_due_task",
+        "schedule": NOTICE_SWEEP_SECONDS,
     },
     "prune-idempotency-keys": {
         "task": "shop.partners.tasks.idempotency_records_prune",
@@ -602,3 +608,20 @@ CATALOGUE_PAGE_SIZE = 24
 ORDER_PAYMENT_TIMEOUT_SECONDS = env.int("ORDER_PAYMENT_TIMEOUT_SECONDS", default=30 * 60)
 
 CART_MAX_LINE_QUANTITY = env.int("CART_MAX_LINE_QUANTITY", default=99)
+
+# --- Notices (shop.notices) --------------------------------------------------------------
+# Emails go through Django's mail (EMAIL_URL); text messages through SMS_BACKEND: the console
+# (default: printed), or Alibaba Cloud SMS with the ALIBABA_SMS_* settings below.
+SMS_BACKEND = env.str("SMS_BACKEND", default="shop.notices.backends.console.ConsoleSmsBackend")
+ALIBABA_SMS_ACCESS_KEY_ID = env.str("ALIBABA_SMS_ACCESS_KEY_ID", default="")
+ALIBABA_SMS_ACCESS_KEY_SECRET = env.str("ALIBABA_SMS_ACCESS_KEY_SECRET", default="")
+ALIBABA_SMS_SIGN_NAME = env.str("ALIBABA_SMS_SIGN_NAME", default="")
+# kind=template code, comma separated; kind.en=… for another language's template.
+ALIBABA_SMS_TEMPLATES = env.dict("ALIBABA_SMS_TEMPLATES", default={})
+ALIBABA_SMS_ENDPOINT = env.str("ALIBABA_SMS_ENDPOINT", default="dysmsapi.aliyuncs.com")
+ALIBABA_SMS_PROTOCOL = env.str("ALIBABA_SMS_PROTOCOL", default="https")
+ALIBABA_SMS_TIMEOUT_SECONDS = env.int("ALIBABA_SMS_TIMEOUT_SECONDS", default=10)
+# A failed try is retried after NOTICE_RETRY_BASE_SECONDS, doubling (at most an hour), and
+# parked for operators after NOTICE_MAX_ATTEMPTS tries (beat: NOTICE_SWEEP_SECONDS).
+NOTICE_RETRY_BASE_SECONDS = env.int("NOTICE_RETRY_BASE_SECONDS", default=60)
+NOTICE_MAX_ATTEMPTS = env.int("NOTICE_MAX_ATTEMPTS", default=5)

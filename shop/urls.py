@@ -6,6 +6,7 @@ from django.views import defaults
 from django.views.static import serve
 
 from merchants import views as merchant_views
+from shop.accounts import views as account_views
 from shop.api import problems
 from shop.core import views as core_views
 
@@ -14,6 +15,8 @@ urlpatterns = [
     path("readyz", core_views.readyz, name="readyz"),
     path("admin/dashboard/", merchant_views.dashboard, name="merchant_dashboard"),
     path("admin/", admin.site.urls),
+    # Before Django's own: the switch also sets a signed-in shopper's email language.
+    path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("shop.api.urls")),
     path("", include("shop.privacy.urls")),

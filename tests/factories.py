@@ -15,7 +15,7 @@ from shop.accounts.models import Address, User
 from shop.cart.models import Cart, CartLine
 from shop.catalogue.models import Category, Product, ProductImage, Sku, StockRecord
 from shop.discovery.models import Occasion
-from shop.orders.models import Order
+from shop.orders.models import Order, OrderLine
 from shop.payments.models import Payment
 
 
@@ -169,6 +169,20 @@ class OrderFactory(DeliveryAddressFactory):
     refunded_amount = factory.LazyAttribute(
         lambda order: order.total if order.status == Order.Status.REFUNDED else Decimal("0.00")
     )
+
+
+class OrderLineFactory(factory.django.DjangoModelFactory):
+    """A line of an order, its title and price copied from the SKU as checkout does."""
+
+    class Meta:
+        model = OrderLine
+
+    order = factory.SubFactory(OrderFactory)
+    sku = factory.SubFactory(SkuFactory)
+    product_title = factory.LazyAttribute(lambda line: line.sku.product.title)
+    sku_label = ""
+    unit_price = factory.LazyAttribute(lambda line: line.sku.price)
+    quantity = 1
 
 
 class GiftFactory(factory.django.DjangoModelFactory):

@@ -12,6 +12,8 @@ from django.utils import timezone
 from gifting import services, tokens
 from gifting.models import Gift
 from shop.catalogue.models import StockRecord
+from shop.notices import channels
+from shop.notices import selectors as notice_selectors
 from shop.payments import services as payments
 from shop.payments.models import Payment
 from shop.sandbox.models import SandboxCharge
@@ -65,6 +67,12 @@ def live_gift(client: Client, **kwargs: object) -> Gift:
     gift.refresh_from_db()
     assert gift.status == Gift.Status.AWAITING_RECIPIENT
     return gift
+
+
+def send_notices() -> None:
+    """What the worker does with each due notice, in this process."""
+    for pk in notice_selectors.due_notice_ids():
+        channels.deliver(pk)
 
 
 def link(gift: Gift) -> str:

@@ -50,6 +50,6 @@ def deliver(client: Client) -> list[int]:
 
 def pay(client: Client, payment: Payment, *, approve: bool = True) -> None:
     """The shopper confirms (or declines) on the hosted page and the provider notifies."""
-    charge = SandboxCharge.objects.get(merchant_reference=payment.reference)
+    charge = SandboxCharge.objects.get(merchant_reference=payment.trade_no)
     provider.charge_complete(charge_id=charge.pk, approve=approve)
     deliver(client)

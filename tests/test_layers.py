@@ -1,7 +1,8 @@
 """The layers run one way: read from the source, so a new import that breaks them fails here.
 
 - No import loop spans two apps (services ↔ tasks inside one app is fine).
-- The outbox (`shop.webhooks`) is a leaf: it imports `shop.core` and the partners' models.
+- The outbox (`shop.webhooks`) is a leaf: it imports `shop.core` and the partners' models;
+  so are the notices (`shop.notices`), which import only `shop.core`.
 - The domain (models, services, selectors, tasks, …) imports no presentation (views,
   admin, forms, the API, …); presentation registers itself with the domain instead.
 - `shop.core`'s domain part imports no app.
@@ -149,6 +150,19 @@ def test_the_outbox_imports_only_the_core_and_the_partners_models() -> None:
     assert {t for t in reached if t not in allowed and not t.startswith("shop.core.")} == set()
 
 
+def test_the_notices_import_only_the_core() -> None:
+    """A leaf like the outbox: domain services call it, it calls none of them (the kinds
+    that need more at send time register themselves, `shop.notices.kinds`)."""
+    reached = {
+        target
+        for module, targets in GRAPH.items()
+        if app_of(module) == "shop.notices" and not is_presentation(module)
+        for target in targets
+        if app_of(target) != "shop.notices"
+    }
+    assert {t for t in reached if not t.startswith("shop.core.")} == set()
+
+
 @pytest.mark.parametrize("module", sorted(m for m in GRAPH if not is_presentation(m)))
 def test_the_domain_imports_no_presentation(module: str) -> None:
     assert {t for t in GRAPH[module] if is_presentation(t)} == set()
@@ -172,7 +186,7 @@ TIERS = (
             "shop.privacy.default_notice",
         ),
     ),
-    ("outbox", ("shop.webhooks",)),
+    ("outbox", ("shop.webhooks", "shop.notices")),
     ("catalogue", ("shop.catalogue", "shop.discovery.models")),
     ("buying", ("shop.sandbox", "shop.payments", "shop.cart", "shop.orders")),
     ("the gift", ("gifting",)),

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models import Q
@@ -42,6 +43,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         help_text=_("Whether the user can log into the admin site."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # What their emails are written in: the site's language at sign-up, then the one they pick.
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
 
     objects = UserManager()

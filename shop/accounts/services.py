@@ -1,5 +1,6 @@
 """Writes for accounts: sign-up and the address book."""
 
+from django.conf import settings
 from django.db import transaction
 
 from shop.privacy import consent
@@ -9,14 +10,17 @@ from .models import Address, User
 ADDRESS_FIELDS = ("recipient_name", "phone", "province", "city", "district", "street", "postcode")
 
 
-def user_create(*, email: str, password: str, name: str = "") -> User:
-    return User.objects.create_user(email=email, password=password, name=name)
+def user_create(*, email: str, password: str, name: str = "", language: str = "") -> User:
+    return User.objects.create_user(
+        email=email, password=password, name=name, language=language or settings.LANGUAGE_CODE
+    )
 
 
 @transaction.atomic
-def shopper_signup(*, email: str, password: str, name: str = "") -> User:
-    """A shopper's own sign-up: the account and their consent to the privacy notice."""
-    user = user_create(email=email, password=password, name=name)
+def shopper_signup(*, email: str, password: str, name: str = "", language: str = "") -> User:
+    """A shopper's own sign-up: the account (its emails in the language they signed up in)
+    and their consent to the privacy notice."""
+    user = user_create(email=email, password=password, name=name, language=language)
     consent.consent_record(purpose=consent.Consent.Purpose.SIGNUP, user=user)
     return user
 
@@ -58,3 +62,9 @@ def address_delete(*, address: Address) -> None:
         successor = Address.objects.filter(user_id=user_id).order_by("-created_at").first()
         if successor:
             Address.objects.filter(pk=successor.pk).update(is_default=True)
+
+
+def user_set_language(*, user: User, language: str) -> None:
+    """The language they picked on the site is the one their emails are written in."""
+    if language in dict(settings.LANGUAGES):
+        User.objects.filter(pk=user.pk).exclude(language=language).update(language=language)

@@ -4,7 +4,9 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.views import i18n
 from django.views.decorators.http import require_POST
 
 from shop.cart.selectors import SESSION_KEY as CART_SESSION_KEY
@@ -38,6 +40,7 @@ def signup(request: HttpRequest) -> HttpResponse:
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password1"],
             name=form.cleaned_data["name"],
+            language=get_language(),
         )
         guest_cart_id = request.session.get(CART_SESSION_KEY)
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -89,3 +92,11 @@ def address_make_default(request: HttpRequest, pk: int) -> HttpResponse:
     services.address_set_default(address=selectors.address_get(user=request.user, pk=pk))
     messages.success(request, _("Default address changed."))
     return redirect("accounts:profile")
+
+
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Django's language switch; a signed-in shopper's emails follow it too."""
+    response = i18n.set_language(request)
+    if request.method == "POST" and request.user.is_authenticated:
+        services.user_set_language(user=request.user, language=request.POST.get("language", ""))
+    return response

@@ -39,6 +39,7 @@ class MerchantSpec:
     slug: str
     name: str
     name_en: str
+    includes_greeting_card: bool = False  # gift slips ask for a printed card
 
 
 @dataclass(frozen=True)
@@ -199,8 +200,8 @@ CATEGORIES: tuple[CategorySpec, ...] = (
 # --- Merchants -----------------------------------------------------------------------------
 
 MERCHANTS: tuple[MerchantSpec, ...] = (
-    MerchantSpec("mountain-coffee", "山野咖啡", "Mountain Coffee"),
-    MerchantSpec("qinghe-tea", "青禾茶舍", "Qinghe Tea House"),
+    MerchantSpec("mountain-coffee", "山野咖啡", "Mountain Coffee", includes_greeting_card=True),
+    MerchantSpec("qinghe-tea", "青禾茶舍", "Qinghe Tea House", includes_greeting_card=True),
     MerchantSpec("city-leather", "城市皮具", "City Leather"),
     MerchantSpec("warm-light-home", "暖光家居", "Warm Light Home"),
     MerchantSpec("yayan-beauty", "雅颜美妆", "Yayan Beauty"),

@@ -40,6 +40,8 @@ from shop.cart.selectors import cart_lines_priced
 from shop.catalogue.models import Product, Sku
 from shop.core import signing
 from shop.core.tasks import publishing_off
+from shop.notices import selectors as notices_selectors
+from shop.notices import services as notices
 from shop.orders import services as orders
 from shop.orders.models import Order, RefundRequest
 from shop.partners import services as partner_services
@@ -158,12 +160,14 @@ def history_seed(*, senders: Sequence[User], shopper: User, gifts: int) -> int:
     lives.sort(key=lambda life: life[0][0].at)  # by when each gift was sent
     made = 0
     with publishing_off(), transaction.atomic():
+        before = notices_selectors.last_notice_id()
         for steps, plan in lives:
             made += _gift_replay(plan, steps, skus[plan.merchant], sender=senders[plan.sender])
         if demo_data.PARTNER_MERCHANT in skus:
             made += _partner_replay(skus[demo_data.PARTNER_MERCHANT], now, window)
         for purchase in demo_data.SHOPPER_PURCHASES:
             _purchase_replay(purchase, shopper, skus, now)
+        notices.notices_drop_replayed(after_id=before)
     return made
 
 
@@ -388,7 +392,7 @@ def _cart_add(cart: Cart, skus: list[Sku], pick: float, quantity: int) -> None:
 
 def _pay(payment: Payment, at: datetime) -> None:
     """The payer confirms on the provider's hosted page; its notification reaches the shop."""
-    charge = SandboxCharge.objects.get(merchant_reference=payment.reference)
+    charge = SandboxCharge.objects.get(merchant_reference=payment.trade_no)
     provider.charge_complete(charge_id=charge.pk, approve=True)
     _deliver(at)
 

@@ -135,6 +135,7 @@ def seed_merchants() -> tuple[dict[str, Merchant], int]:
                 "name": spec.name,
                 "name_en": spec.name_en,
                 "status": Merchant.Status.ACTIVE,
+                "includes_greeting_card": spec.includes_greeting_card,
             },
         )
         by_slug[spec.slug] = merchant

@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -51,6 +52,19 @@ class OrderError(DomainError):
     """An order action that is not possible now; the message is for the shopper."""
 
     code = "order-refused"
+
+
+# Orders paid for by someone else (an accepted gift's, paid by its sender) tell that side
+# of their shipment, delivery and refunds: handlers named by dotted path, as payments reach
+# the domain above them, called in the change's transaction as (order, action, refund=…).
+PAID_ELSEWHERE_HANDLERS = {Payment.Purpose.GIFT: "gifting.services.gift_order_changed"}
+
+
+def _paid_elsewhere(order: Order, action: str, refund: Refund | None = None) -> None:
+    purpose = Payment.objects.values_list("purpose", flat=True).get(pk=order.payment_id)
+    handler = PAID_ELSEWHERE_HANDLERS.get(purpose)
+    if handler:
+        import_string(handler)(order, action, refund=refund)
 
 
 def cart_fingerprint(lines: list[PricedLine]) -> str:
@@ -307,7 +321,11 @@ def orders_refunds_succeeded(refunds: list[Refund]) -> None:
         if not state.record_refund(order_id, refund.amount, note=note):
             # A cancelled order refunded for a late payment: it never counted as paid.
             OrderEvent.objects.create(order_id=order_id, kind=OrderEvent.Kind.REFUNDED, note=note)
-        transaction.on_commit(lambda pk=refund.pk: publish(send_refund_email_task, pk))
+        order = Order.objects.select_related("payment").get(pk=order_id)
+        if order.payment.purpose == Payment.Purpose.ORDERS:  # the buyer paid: tell them
+            transaction.on_commit(lambda pk=refund.pk: publish(send_refund_email_task, pk))
+        else:  # the money went back to whoever paid (a gift's sender), not to the recipient
+            _paid_elsewhere(order, "refund", refund)
 
 
 def orders_payment_retry(*, payment: Payment) -> Payment:
@@ -387,6 +405,7 @@ def order_ship(*, order: Order, carrier: str, tracking_number: str) -> None:
         )
         if shipped:
             events.report(events.ORDER_SHIPPED, [order])
+            _paid_elsewhere(order, "ship")
     if not shipped:
         raise OrderError(_("Only a paid order that has not shipped can be shipped."))
 
@@ -395,3 +414,4 @@ def order_mark_delivered(*, order: Order) -> None:
     with transaction.atomic():
         if not state.transition(order.pk, "complete"):
             raise OrderError(_("Only a shipped order can be marked delivered."))
+        _paid_elsewhere(order, "complete")

@@ -43,8 +43,14 @@ class Payment(models.Model):
         _("provider reference"), max_length=64, null=True, blank=True, unique=True
     )
     description = models.CharField(_("description"), max_length=200, blank=True)
+    # Bumped each time the shopper switches provider: a provider never reopens a trade we
+    # closed, so each visit gets a trade number of its own (see `trade_no`).
+    attempt = models.PositiveSmallIntegerField(_("attempt"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
+
+    # Separates the attempt in a trade number; references are P, digits and hex, never R.
+    ATTEMPT_MARK = "R"
 
     class Meta:
         verbose_name = _("payment")
@@ -58,10 +64,27 @@ class Payment(models.Model):
                 | Q(succeeded_at__isnull=False, provider_reference__isnull=False),
                 name="payment_succeeded_has_evidence",
             ),
+            models.CheckConstraint(
+                condition=~Q(reference__contains="R"), name="payment_reference_has_no_attempt_mark"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.reference} {format_cny(self.amount)} ({self.status})"
+
+    @property
+    def trade_no(self) -> str:
+        """What the provider knows this payment by (its out_trade_no): the reference, and
+        after a switch of provider the attempt too."""
+        return (
+            f"{self.reference}{self.ATTEMPT_MARK}{self.attempt}" if self.attempt else self.reference
+        )
+
+    @staticmethod
+    def parse_trade_no(trade_no: str) -> tuple[str, int]:
+        """(reference, attempt) of a trade number a provider sent back."""
+        reference, _, attempt = trade_no.partition(Payment.ATTEMPT_MARK)
+        return reference, int(attempt) if attempt.isdigit() else 0
 
 
 class Refund(models.Model):

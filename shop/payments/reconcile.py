@@ -127,9 +127,14 @@ def reconcile_report(gateway_name: str | None = None, day: date | None = None) -
             Q(completed_at__gte=start, completed_at__lt=end)
             | Q(completed_at__isnull=True, created_at__gte=start, created_at__lt=end)
         )
-    our_payments: dict[str, Decimal] = dict(
-        payments.values_list("reference", "amount").iterator(chunk_size=CHUNK_SIZE)
-    )
+    # Keyed by trade number, as the provider knows them: a payment the shopper took from
+    # one provider to another is at its last attempt's.
+    our_payments: dict[str, Decimal] = {
+        Payment(reference=reference, attempt=attempt).trade_no: amount
+        for reference, attempt, amount in payments.values_list(
+            "reference", "attempt", "amount"
+        ).iterator(chunk_size=CHUNK_SIZE)
+    }
     our_refunds: dict[str, _OurRefund] = {
         key: _OurRefund(amount, status, created_at)
         for key, amount, status, created_at in refunds.values_list(
@@ -285,13 +290,14 @@ def _paid_there_only(records: dict[str, ProviderRecord]) -> Iterable[Difference]
     notification was applied while we were reading is compared, not reported missing."""
     for chunk in _chunks(sorted(records)):
         found = {
-            reference: (status, amount)
-            for reference, status, amount in Payment.objects.filter(
-                reference__in=chunk
-            ).values_list("reference", "status", "amount")
+            Payment(reference=reference, attempt=attempt).trade_no: (status, amount)
+            for reference, attempt, status, amount in Payment.objects.filter(
+                reference__in={Payment.parse_trade_no(trade_no)[0] for trade_no in chunk}
+            ).values_list("reference", "attempt", "status", "amount")
         }
         for reference in chunk:
             theirs = records[reference]
+            # A trade the shopper left is not found here: paid there, it was paid twice.
             status, amount = found.get(reference, (None, None))
             if status == Payment.Status.SUCCEEDED:
                 yield from _compare_payment(reference, amount, theirs)

@@ -98,14 +98,15 @@ def payment_start(
     """
     name = gateway or payment.gateway
     if name != payment.gateway:
-        switched = Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
-            gateway=name, provider_reference=None
-        )
+        left = payment.trade_no
+        switched = Payment.objects.filter(
+            pk=payment.pk, status=Payment.Status.PENDING, attempt=payment.attempt
+        ).update(gateway=name, provider_reference=None, attempt=F("attempt") + 1)
         if switched:
-            _close_at(payment.gateway, payment.reference)
-            payment.gateway, payment.provider_reference = name, None
+            _close_at(payment.gateway, left)
+        payment.refresh_from_db(fields=["gateway", "provider_reference", "attempt"])
     started = get_gateway(name).start_payment(
-        reference=payment.reference,
+        reference=payment.trade_no,
         amount=payment.amount,
         description=payment.description,
         return_url=return_url,
@@ -127,25 +128,26 @@ def payment_close(*, payment: Payment) -> None:
     """
     if payment.status != Payment.Status.PENDING or not payment.provider_reference:
         return
-    name, reference = payment.gateway, payment.reference
-    transaction.on_commit(lambda: _close_at(name, reference))
+    name, trade_no = payment.gateway, payment.trade_no
+    transaction.on_commit(lambda: _close_at(name, trade_no))
 
 
-def _close_at(gateway: str, reference: str) -> None:
+def _close_at(gateway: str, trade_no: str) -> None:
     try:
-        get_gateway(gateway).close_payment(reference=reference)
+        get_gateway(gateway).close_payment(reference=trade_no)
     except GatewayError as error:
-        logger.warning("Could not close payment %s at %s: %s", reference, gateway, error)
+        logger.warning("Could not close payment %s at %s: %s", trade_no, gateway, error)
 
 
 def notification_handle(*, notification: Notification, gateway: str | None = None) -> None:
     """Apply a verified notification (from `gateway`, default the configured one) once; a
     replayed event id changes nothing."""
+    gateway = gateway or get_gateway().name
     with transaction.atomic():
         try:
             with transaction.atomic():
                 PaymentNotification.objects.create(
-                    gateway=gateway or get_gateway().name,
+                    gateway=gateway,
                     event_id=notification.event_id,
                     event_type=notification.event_type,
                     payload=notification.payload,
@@ -156,8 +158,14 @@ def notification_handle(*, notification: Notification, gateway: str | None = Non
         if notification.event_type == Notification.PAYMENT_SUCCEEDED:
             _payment_succeeded(notification)
         elif notification.event_type == Notification.PAYMENT_FAILED:
+            # Only the trade the payment is at now: a provider the shopper left reports
+            # the trade we closed there.
+            reference, attempt = Payment.parse_trade_no(notification.reference)
             Payment.objects.filter(
-                reference=notification.reference, status=Payment.Status.PENDING
+                reference=reference,
+                attempt=attempt,
+                gateway=gateway,
+                status=Payment.Status.PENDING,
             ).update(status=Payment.Status.FAILED)
         elif notification.event_type in (Notification.REFUND_SUCCEEDED, Notification.REFUND_FAILED):
             refund = Refund.objects.filter(idempotency_key=notification.reference).first()
@@ -167,7 +175,8 @@ def notification_handle(*, notification: Notification, gateway: str | None = Non
 
 
 def _payment_succeeded(notification: Notification) -> None:
-    payment = Payment.objects.select_for_update().filter(reference=notification.reference).first()
+    reference, _ = Payment.parse_trade_no(notification.reference)
+    payment = Payment.objects.select_for_update().filter(reference=reference).first()
     if payment is None:
         logger.error("Payment notification for unknown reference %s", notification.reference)
         return
@@ -351,7 +360,7 @@ def refunds_execute(*, refund_ids: list[int]) -> list[int]:
     for name, batch in by_gateway.items():
         requests = [
             RefundRequest(
-                payment_reference=r.payment.reference,
+                payment_reference=r.payment.trade_no,
                 idempotency_key=r.idempotency_key,
                 amount=r.amount,
                 payment_amount=r.payment.amount,

@@ -26,6 +26,7 @@ from shop.core import jobs
 from shop.core.errors import DomainError
 from shop.core.models import JobItem
 from shop.core.privacy import mask_name, mask_phone
+from shop.notices import services as notices
 from shop.orders.models import Order, OrderEvent
 
 from . import selectors
@@ -90,6 +91,7 @@ def _mask_order(order_id: int, claims_masked: list[int] | None = None) -> bool:
         if GiftClaim.objects.filter(gift_id=claim.gift_id, phone=masked["phone"]).exists():
             masked["phone"] = f"{claim.pk:*>11}"[-11:]
         GiftClaim.objects.filter(pk=claim.pk).update(**masked)
+        notices.notices_erase_for(key_prefix=f"claim-{claim.pk}-")
         if claims_masked is not None:
             claims_masked.append(claim.pk)
     return True

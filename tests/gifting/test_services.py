@@ -12,15 +12,17 @@ from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.utils import timezone
 
-from gifting import services, tasks, tokens
+from gifting import services, tokens
 from gifting.models import Gift, GiftEvent
 from shop.catalogue.models import StockRecord
 from shop.core.models import JobItem
+from shop.notices import services as notices
+from shop.notices.models import Notice
 from shop.payments import services as payments
 from shop.payments.models import Payment, Refund
 from tests import sandbox
 from tests.factories import SkuFactory, UserFactory
-from tests.gifts import create_gift, link, live_gift, recipient
+from tests.gifts import create_gift, link, live_gift, recipient, send_notices
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +41,7 @@ def published(monkeypatch) -> list[tuple]:
     """Tasks the gift services queue, recorded instead of sent to the broker."""
     sent: list[tuple] = []
     monkeypatch.setattr(
-        services, "publish", lambda task, *args: sent.append((task.name, *args)) or True
+        notices, "publish", lambda task, *args: sent.append((task.name, *args)) or True
     )
     return sent
 
@@ -67,7 +69,8 @@ def test_a_gift_close_to_expiry_is_reminded_once_when_the_job_runs_twice(
     with django_capture_on_commit_callbacks(execute=True):
         second = services.gifts_send_reminders()
     assert (first, second) == (1, 0)
-    assert published == [("gifting.tasks.send_gift_reminder_task", gift.pk)]
+    [reminder] = Notice.objects.filter(kind="gift_reminder")
+    assert published == [("shop.notices.tasks.send_notice_task", reminder.pk)]
     assert GiftEvent.objects.filter(gift=gift, kind=GiftEvent.Kind.REMINDED).count() == 1
     gift.refresh_from_db()
     assert gift.reminder_sent_at is not None
@@ -75,8 +78,12 @@ def test_a_gift_close_to_expiry_is_reminded_once_when_the_job_runs_twice(
 
 def test_the_reminder_task_emails_the_sender_the_link(client, settings, published) -> None:
     settings.SITE_URL = "https://gifts.example"
-    gift = expiring_in(live_gift(client, sender=UserFactory(email="amy@example.com")), HOUR)
-    tasks.send_gift_reminder_task.run(gift.pk)
+    settings.GIFT_REMINDER_BEFORE_SECONDS = 2 * HOUR
+    gift = expiring_in(
+        live_gift(client, sender=UserFactory(email="amy@example.com", language="en")), HOUR
+    )
+    services.gifts_send_reminders()
+    send_notices()
     [email] = mail.outbox
     assert email.to == ["amy@example.com"]
     assert "has not been accepted yet" in email.subject
@@ -119,9 +126,11 @@ def test_an_unpaid_gift_has_no_deadline_so_it_is_never_reminded(settings, publis
 
 def test_the_reminder_task_sends_nothing_once_the_gift_was_accepted(client, published) -> None:
     gift = expiring_in(live_gift(client), HOUR)
+    services.gifts_send_reminders()
     services.gift_claim(gift=gift, recipient=recipient(), sku_id=None, user=None)
-    tasks.send_gift_reminder_task.run(gift.pk)
-    assert mail.outbox == []
+    mail.outbox.clear()
+    send_notices()
+    assert [m.subject for m in mail.outbox if "not been accepted" in m.subject] == []
 
 
 # --- Abandoned unpaid gifts ------------------------------------------------------------------

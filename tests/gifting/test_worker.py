@@ -228,7 +228,6 @@ def _spy_on_publish(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
         return ok
 
     for module in (
-        "gifting.services",
         "shop.payments.services",
         "shop.payments.tasks",
         "shop.sandbox.provider",

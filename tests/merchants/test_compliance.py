@@ -38,6 +38,27 @@ def test_chinese_terms_are_found_as_substrings(text: str, expected: list[str]) -
     assert terms(text) == expected
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["最近上新的茶", "妈妈的最爱", "最后一件，售完即止", "第一次送礼也不会错", "最多可装 500 克"],
+)
+def test_ordinary_words_built_on_banned_characters_pass(text: str) -> None:
+    assert terms(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("最好的礼物", ["最好"]),
+        ("销量第一", ["第一"]),
+        ("国家级工艺", ["国家级"]),
+        ("最近最好", ["最好"]),
+    ],
+)
+def test_claims_still_fail_beside_ordinary_words(text: str, expected: list[str]) -> None:
+    assert terms(text) == expected
+
+
 def test_the_longest_chinese_term_wins_over_its_prefix() -> None:
     """最佳 is one finding, not 最 and then 佳."""
     findings = check_text("title", "最佳")

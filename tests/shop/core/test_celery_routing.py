@@ -16,7 +16,7 @@ def _queue(task_name: str) -> str:
         ("shop.partners.tasks.deliver_webhook", "webhooks"),
         ("shop.sandbox.tasks.deliver_notification", "webhooks"),
         ("shop.orders.tasks.send_order_confirmation_task", "emails"),
-        ("gifting.tasks.send_gifts_refunded_task", "emails"),
+        ("shop.notices.tasks.send_notice_task", "emails"),
         ("gifting.tasks.expire_due_gifts_task", "celery"),
     ],
 )

@@ -23,6 +23,7 @@ from gifting.models import Gift, GiftClaim
 from shop.demo import demo_data
 from shop.demo.demo_data import GiftPlan
 from shop.demo.history import gift_steps
+from shop.notices.models import Notice
 from shop.orders.models import Order, RefundRequest
 from shop.partners.models import BalanceEntry, Partner
 from shop.payments import services as payments
@@ -154,6 +155,11 @@ def test_nothing_is_left_pending_or_undelivered(demo) -> None:
     assert not Refund.objects.exclude(status=Refund.Status.SUCCEEDED).exists()
     assert not SandboxNotification.objects.filter(delivered_at__isnull=True).exists()
     assert PaymentNotification.objects.count() == SandboxNotification.objects.count()
+
+
+def test_the_historys_notices_belong_to_the_past_and_are_never_sent(demo) -> None:
+    assert Notice.objects.exists()
+    assert not Notice.objects.exclude(status=Notice.Status.DROPPED).exists()
 
 
 def test_reconcile_finds_the_ledger_and_the_provider_agreeing(demo) -> None:

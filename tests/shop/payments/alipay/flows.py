@@ -40,7 +40,7 @@ def start(
 ) -> str:
     """Where the shop sends the shopper's browser to pay."""
     return gateway.start_payment(
-        reference=payment.reference,
+        reference=payment.trade_no,
         amount=payment.amount,
         description="礼物: Mountain Coffee beans",
         return_url=RETURN_URL,
@@ -58,7 +58,7 @@ def pay(gateway: AlipayGateway, control: EmulatorControl, payment: Payment) -> b
 
 def refund(gateway: AlipayGateway, payment: Payment, key: str, amount: str) -> RefundResult:
     return gateway.refund(
-        payment_reference=payment.reference,
+        payment_reference=payment.trade_no,
         idempotency_key=key,
         amount=Decimal(amount),
         notify_url="",

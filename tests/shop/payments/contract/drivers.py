@@ -50,7 +50,7 @@ class SandboxDriver:
         """The charge exists from the start."""
 
     def confirm(self, payment: Payment, approve: bool = True) -> None:
-        charge = SandboxCharge.objects.get(merchant_reference=payment.reference)
+        charge = SandboxCharge.objects.get(merchant_reference=payment.trade_no)
         provider.charge_complete(charge_id=charge.pk, approve=approve)
 
     def sent(self) -> list[Sent]:
@@ -90,7 +90,7 @@ class SandboxDriver:
 
     def disagree(self, payment: Payment) -> None:
         """The provider's books have the payment 0.01 more than was paid."""
-        SandboxCharge.objects.filter(merchant_reference=payment.reference).update(
+        SandboxCharge.objects.filter(merchant_reference=payment.trade_no).update(
             amount=F("amount") + Decimal("0.01")
         )
 
@@ -107,7 +107,7 @@ class WeChatPayDriver:
         """The prepay order exists from the start."""
 
     def confirm(self, payment: Payment, approve: bool = True) -> None:
-        self.emulator.pay(payment.reference, approve)
+        self.emulator.pay(payment.trade_no, approve)
 
     def sent(self) -> list[Sent]:
         notifications = self.emulator.notifications()
@@ -151,7 +151,7 @@ class AlipayDriver:
 
     def _cashier(self, payment: Payment) -> str:
         return self.gateway.start_payment(
-            reference=payment.reference,
+            reference=payment.trade_no,
             amount=payment.amount,
             description=payment.description,
             return_url="http://testserver/back/",
