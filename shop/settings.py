@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "shop.core.middleware.DatabaseUnavailableMiddleware",
+    "shop.core.middleware.ReplicaFallbackMiddleware",
     "shop.core.middleware.ReadYourWritesMiddleware",
 ]
 # Off by default: adds X-Query-Count to every response, for `make bench` (see tests/perf).

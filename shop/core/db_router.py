@@ -8,9 +8,10 @@ stay on the primary too:
 - for a shopper who has just changed something (read-your-writes): ReadYourWritesMiddleware
   sets a short cookie on every write request, and requests carrying it run in
   `read_primary()`, so the stock and prices they see include their own changes;
-- while the replica is unreachable: a failed connection sends catalogue reads to the
-  primary for REPLICA_RETRY_SECONDS, then the replica is tried again, so stopping it
-  costs no request.
+- while the replica is unreachable: a failed connection, or a query cut off on it
+  (ReplicaFallbackMiddleware then answers that GET again from the primary), sends
+  catalogue reads to the primary for REPLICA_RETRY_SECONDS, then the replica is tried
+  again, so stopping it costs no request.
 Without a replica the router says nothing (None) and Django uses `default`, as in tests.
 """
 
@@ -32,6 +33,26 @@ REPLICATED_APPS = frozenset({"catalogue"})
 _read_primary: ContextVar[bool] = ContextVar("read_primary", default=False)
 
 
+class ReplicaHealth:
+    """When the replica last failed, shared by the router and the middleware's retry."""
+
+    def __init__(self) -> None:
+        self._down_until = 0.0
+
+    def is_down(self) -> bool:
+        return time.monotonic() < self._down_until
+
+    def mark_down(self) -> None:
+        self._down_until = time.monotonic() + settings.REPLICA_RETRY_SECONDS
+        logger.warning(
+            "replica unreachable; catalogue reads use the primary for %s s",
+            settings.REPLICA_RETRY_SECONDS,
+        )
+
+
+replica_health = ReplicaHealth()
+
+
 @contextmanager
 def read_primary() -> Iterator[None]:
     """Every read in the block goes to the primary (a shopper's own writes are there)."""
@@ -50,7 +71,6 @@ class CatalogueReplicaRouter:
     ) -> None:
         self._databases = databases
         self._reachable = replica_reachable or self._replica_reachable
-        self._replica_down_until = 0.0
 
     def _has_replica(self) -> bool:
         databases = settings.DATABASES if self._databases is None else self._databases
@@ -58,18 +78,14 @@ class CatalogueReplicaRouter:
 
     def _replica_reachable(self) -> bool:
         """Connected (or connectable) now; after a failure, not asked again for a while."""
-        if time.monotonic() < self._replica_down_until:
+        if replica_health.is_down():
             return False
         connection = connections[REPLICA]
         try:
             connection.close_if_health_check_failed()
             connection.ensure_connection()
         except DatabaseError:
-            self._replica_down_until = time.monotonic() + settings.REPLICA_RETRY_SECONDS
-            logger.warning(
-                "replica unreachable; catalogue reads use the primary for %s s",
-                settings.REPLICA_RETRY_SECONDS,
-            )
+            replica_health.mark_down()
             return False
         return True
 
