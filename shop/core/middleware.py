@@ -103,7 +103,9 @@ class ReadYourWritesMiddleware:
 
     Any unsafe request sets a short `read_primary` cookie (REPLICA_STICKY_SECONDS); a
     request carrying it runs in `db_router.read_primary()`, so a replica's lag never hides
-    the shopper's own change. Without a replica the router ignores it.
+    the shopper's own change. Without a replica the router ignores it. A request with an
+    `Authorization` header (the partner API's keys) gets none: an API client keeps no
+    cookies, and its writes are answered from the primary in the same request.
     """
 
     COOKIE = "read_primary"
@@ -118,7 +120,11 @@ class ReadYourWritesMiddleware:
                 response = self.get_response(request)
         else:
             response = self.get_response(request)
-        if request.method not in self.SAFE_METHODS and settings.REPLICA_STICKY_SECONDS > 0:
+        if (
+            request.method not in self.SAFE_METHODS
+            and "HTTP_AUTHORIZATION" not in request.META
+            and settings.REPLICA_STICKY_SECONDS > 0
+        ):
             response.set_cookie(
                 self.COOKIE,
                 "1",

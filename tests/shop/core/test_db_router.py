@@ -81,6 +81,12 @@ def test_a_write_request_sets_the_short_read_primary_cookie(settings) -> None:
     assert cookie["max-age"] == 7
 
 
+def test_an_api_write_with_a_bearer_key_sets_no_read_primary_cookie() -> None:
+    request = RequestFactory().post("/api/v1/gifts/", HTTP_AUTHORIZATION="Bearer key")
+    _, response = _through_middleware(request)
+    assert ReadYourWritesMiddleware.COOKIE not in response.cookies
+
+
 def test_a_read_request_sets_no_read_primary_cookie() -> None:
     _, response = _through_middleware(RequestFactory().get("/products/"))
     assert ReadYourWritesMiddleware.COOKIE not in response.cookies
