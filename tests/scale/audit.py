@@ -71,6 +71,12 @@ def main() -> None:
                 "gifts": gifts.count(),
                 "by_status": dict(Counter(gifts.values_list("status", flat=True))),
                 "not_one_final_event": list(gifts.exclude(finals=1).values_list("pk", flat=True)),
+                "expired_early": list(
+                    gifts.filter(
+                        events__kind=GiftEvent.Kind.EXPIRED,
+                        events__created_at__lt=F("expires_at"),
+                    ).values_list("pk", flat=True)
+                ),
                 "unclaimed_units": unclaimed_units,
                 "refunded_units": refunded_units,
                 "refunds_duplicate": duplicate,

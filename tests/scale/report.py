@@ -37,7 +37,8 @@ def render(outcome: object) -> str:
     lines += [
         "",
         f"- gifts: {audit['gifts']} ({', '.join(f'{k} {v}' for k, v in sorted(audit['by_status'].items()))}); "
-        f"sent {run.gifts_sent}, claimed {run.claims_done}, checkouts paid {run.checkouts_paid}",
+        f"sent {run.gifts_sent}, claimed {run.claims_done} (opened after expiry "
+        f"{run.claims_too_late}), checkouts paid {run.checkouts_paid}",
         f"- refunds: {audit['refunded_units']} of {audit['unclaimed_units']} unclaimed units; "
         f"duplicates {len(audit['refunds_duplicate'])}, missing {len(audit['refunds_missing'])}",
         f"- webhooks: {audit['webhook_events']} events, {unique} (event, endpoint) pairs "

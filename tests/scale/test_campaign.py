@@ -8,22 +8,36 @@ def test_every_fault_was_injected_without_error(campaign: Outcome) -> None:
     assert campaign.run.settled, "gifts, refunds or webhooks were still pending at the end"
 
 
-def test_every_gift_was_sent_and_every_planned_claim_accepted(campaign: Outcome) -> None:
-    assert campaign.run.gifts_sent == campaign.config.gifts, campaign.run.gift_failures[:10]
-    assert campaign.run.claims_done == campaign.config.claims, campaign.run.claim_failures[:10]
+def test_every_gift_was_sent_and_every_planned_claim_accepted_or_too_late(
+    campaign: Outcome,
+) -> None:
+    """A claim whose link opened after its gift expired is counted apart, not failed."""
+    run = campaign.run
+    assert run.gifts_sent == campaign.config.gifts, run.gift_failures[:10]
+    assert run.claim_failures == []
+    assert run.claims_done + run.claims_too_late == campaign.config.claims
+
+
+def test_most_planned_claims_came_in_time(campaign: Outcome) -> None:
+    """Too-late claims are the load's lag; many would mean the window is too short."""
+    assert campaign.run.claims_too_late <= campaign.config.claims // 20
 
 
 def test_every_gift_has_exactly_one_final_outcome(campaign: Outcome) -> None:
     audit = campaign.audit
     assert audit["gifts"] == campaign.config.gifts
     assert set(audit["by_status"]) <= {"accepted", "expired"}, audit["by_status"]
-    assert audit["by_status"].get("accepted") == campaign.config.claims, audit["by_status"]
+    assert audit["by_status"].get("accepted", 0) == campaign.run.claims_done, audit["by_status"]
     assert audit["not_one_final_event"] == []
+
+
+def test_no_gift_expired_before_its_time(campaign: Outcome) -> None:
+    assert campaign.audit["expired_early"] == []
 
 
 def test_refunds_equal_the_unclaimed_units_none_doubled_none_missing(campaign: Outcome) -> None:
     audit = campaign.audit
-    assert audit["unclaimed_units"] == campaign.config.gifts - campaign.config.claims
+    assert audit["unclaimed_units"] == campaign.config.gifts - campaign.run.claims_done
     assert audit["refunds_duplicate"] == []
     assert audit["refunds_missing"] == []
     assert audit["refunds_wrong_amount"] == []
