@@ -8,8 +8,13 @@
 #   deploy/cluster/replica.sh resume  start the stopped replica again; it catches up from WAL
 #   deploy/cluster/replica.sh destroy stop it and delete REPLICA_DIR
 #
-# The primary must accept a replication connection from 127.0.0.1: a `host replication`
-# line is added to its pg_hba.conf (and the configuration reloaded) when it has none.
+#   deploy/cluster/replica.sh allow     only the primary's pg_hba.conf line (below)
+#   deploy/cluster/replica.sh disallow  remove that line again (and reload)
+#
+# The primary must accept a replication connection from 127.0.0.1: `start` adds
+# `host replication postgres 127.0.0.1/32 trust` (under a marker comment) to its
+# pg_hba.conf and reloads it, once, only when no `host replication` rule for 127.0.0.1
+# is there; running it again changes nothing. Use `disallow` to take it out.
 # PostgreSQL refuses to run as root, so the replica runs as the postgres OS user.
 set -euo pipefail
 
@@ -27,14 +32,39 @@ as_pg() {
 
 primary_sql() { psql -h "$PRIMARY_HOST" -p "$PRIMARY_PORT" -U postgres -Atqc "$1"; }
 
+HBA_MARK="# giftshop cluster replica (deploy/cluster/replica.sh)"
+HBA_LINE="host replication postgres 127.0.0.1/32 trust"
+
+# Idempotent: the primary's pg_hba.conf is shared (other clusters, other checkouts), so
+# the line is added once, under a lock, only when no `host replication` rule for
+# 127.0.0.1 exists yet (any user: an operator's own rule is left to decide, and the first
+# matching line wins anyway); `disallow` removes exactly what `allow` added.
 allow_replication() {
   local hba
   hba=$(primary_sql "SHOW hba_file")
-  if ! grep -Eq '^\s*host\s+replication\s+\S+\s+127\.0\.0\.1/32' "$hba"; then
-    echo "replica: allowing replication connections from 127.0.0.1 in $hba"
-    printf '# giftshop cluster replica (deploy/cluster/replica.sh)\nhost replication postgres 127.0.0.1/32 trust\n' >>"$hba"
-    primary_sql "SELECT pg_reload_conf()" >/dev/null
-  fi
+  (
+    flock 9
+    if grep -Eq '^\s*host\s+replication\s+\S+\s+127\.0\.0\.1/32' "$hba"; then
+      echo "replica: $hba already allows replication from 127.0.0.1"
+    else
+      echo "replica: allowing replication connections from 127.0.0.1 in $hba"
+      printf '%s\n%s\n' "$HBA_MARK" "$HBA_LINE" >>"$hba"
+      primary_sql "SELECT pg_reload_conf()" >/dev/null
+    fi
+  ) 9>>"$hba"
+}
+
+disallow_replication() {
+  local hba
+  hba=$(primary_sql "SHOW hba_file")
+  (
+    flock 9
+    if grep -qxF "$HBA_MARK" "$hba"; then
+      sed -i "\|^$HBA_MARK\$|{N;\|\n$HBA_LINE\$|d}" "$hba"
+      primary_sql "SELECT pg_reload_conf()" >/dev/null
+      echo "replica: removed its replication line from $hba"
+    fi
+  ) 9>>"$hba"
 }
 
 # A standby needs these at least as high as its primary's.
@@ -77,6 +107,8 @@ HBA
     pg_start
     ;;
   resume) pg_start ;;
+  allow) allow_replication ;;
+  disallow) disallow_replication ;;
   stop)
     if [ -d "$DATA" ] && running; then as_pg "$PG_BIN/pg_ctl" -D "$DATA" -m fast -w stop >/dev/null; fi
     echo "replica: stopped"
@@ -86,5 +118,5 @@ HBA
     rm -rf "$REPLICA_DIR"
     echo "replica: removed $REPLICA_DIR"
     ;;
-  *) echo "usage: $0 start|stop|resume|destroy" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|resume|destroy|allow|disallow" >&2; exit 2 ;;
 esac
