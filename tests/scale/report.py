@@ -32,6 +32,16 @@ def render(outcome: object) -> str:
             f"| {window.fault} | +{window.start - run.started:.0f} s "
             f"| {window.end - window.start:.1f} | {window.note} |"
         )
+    sending = [r for r in run.records if r.phase == "gifts"]
+    if sending:
+        begun, ended = min(r.at for r in sending), max(r.at + r.latency for r in sending)
+        busy = sum(1 for r in run.records if begun <= r.at <= ended)
+        lines += [
+            "",
+            f"Throughput while the gifts were sent: {busy} requests in {ended - begun:.0f} s, "
+            f"{busy / max(ended - begun, 1):.1f} requests/s through the balancer "
+            f"({len(sending) / max(ended - begun, 1):.1f} partner-API gifts/s).",
+        ]
     unique = len(outcome.received)  # type: ignore[attr-defined]
     total = sum(outcome.received.values())  # type: ignore[attr-defined]
     lines += [
