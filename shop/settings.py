@@ -32,6 +32,8 @@ if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=1 for local development).")
     SECRET_KEY = "django-insecure-local-development-only"
+# Old keys still accepted while a new SECRET_KEY rolls out (deploy/cluster/README.md).
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:{}".format(env.int("PORT", default=8000)))
@@ -86,6 +88,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "shop.core.middleware.DatabaseUnavailableMiddleware",
+    "shop.core.middleware.ReplicaFallbackMiddleware",
+    "shop.core.middleware.ReadYourWritesMiddleware",
 ]
 # Off by default: adds X-Query-Count to every response, for `make bench` (see tests/perf).
 if env.bool("QUERY_COUNT_HEADER", default=False):
@@ -134,6 +138,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DATABASE_ROUTERS = ["shop.core.db_router.CatalogueReplicaRouter"]
+# Read-your-writes: after a write request, the shopper's reads go to the primary this long
+# (a bound on the replica's lag); an unreachable replica is retried after this long.
+REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=10)
+REPLICA_RETRY_SECONDS = env.int("REPLICA_RETRY_SECONDS", default=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
@@ -192,6 +200,11 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
         # A worker given several queues takes from them in TASK_QUEUES order.
         "queue_order_strategy": "priority",
     }
+elif CELERY_BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://")):
+    # RabbitMQ: a publish returns once the broker has the message (publisher confirms);
+    # queues are durable classic ones and messages persistent, Celery's defaults (why not
+    # quorum queues: deploy/cluster/README.md).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
 elif CELERY_BROKER_URL.startswith("filesystem://"):
     # kombu's own filesystem transport lets a worker read a message half-written.
     CELERY_BROKER_TRANSPORT = "shop.core.broker:Transport"

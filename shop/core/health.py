@@ -41,6 +41,10 @@ CHECKS: dict[str, Callable[[], None]] = {
     "cache": cache_ok,
     "broker": broker_ok,
 }
+# A broker outage is reported but leaves the node ready: publishing is best effort
+# (shop.core.tasks.publish) and the sweeps catch up, and the broker is shared by every
+# node, so taking them all out of the balancer would turn a delay into an outage.
+OPTIONAL = frozenset({"broker"})
 
 
 def readiness() -> dict[str, str]:

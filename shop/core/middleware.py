@@ -2,9 +2,12 @@ import logging
 from collections.abc import Callable
 from contextlib import ExitStack
 
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+
+from .db_router import REPLICA, read_primary, replica_health
 
 logger = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5
@@ -60,4 +63,74 @@ class DatabaseUnavailableMiddleware:
             content_type="text/plain; charset=utf-8",
         )
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
+
+
+class ReplicaFallbackMiddleware:
+    """A GET whose replica connection dropped mid-query is answered again from the primary.
+
+    The router skips a replica it cannot connect to, but a connection that breaks while a
+    query runs (the replica stopped, a failover) raises in the view. A safe request wrote
+    nothing, so it runs once more in `read_primary()`, and the replica is marked down so the
+    next requests skip it for REPLICA_RETRY_SECONDS, instead of the shopper seeing a 503.
+    """
+
+    SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method not in self.SAFE_METHODS or REPLICA not in settings.DATABASES:
+            return self.get_response(request)
+        response = self.get_response(request)
+        # Django flags a connection on any database error raised through it, including a
+        # cursor opened on a dropped connection (which no execute wrapper would see); the
+        # flag is cleared when the request finishes, after this middleware.
+        if not connections[REPLICA].errors_occurred:
+            return response
+        logger.warning(
+            "replica failed during %s %s; answered from the primary", request.method, request.path
+        )
+        replica_health.mark_down()
+        connections[REPLICA].close()
+        with read_primary():
+            return self.get_response(request)
+
+
+class ReadYourWritesMiddleware:
+    """A shopper who just wrote (cart, address, a gift) reads the primary for a while.
+
+    Any unsafe request sets a short `read_primary` cookie (REPLICA_STICKY_SECONDS); a
+    request carrying it runs in `db_router.read_primary()`, so a replica's lag never hides
+    the shopper's own change. Without a replica the router ignores it. A request with an
+    `Authorization` header (the partner API's keys) gets none: an API client keeps no
+    cookies, and its writes are answered from the primary in the same request.
+    """
+
+    COOKIE = "read_primary"
+    SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self.COOKIE in request.COOKIES:
+            with read_primary():
+                response = self.get_response(request)
+        else:
+            response = self.get_response(request)
+        if (
+            request.method not in self.SAFE_METHODS
+            and "HTTP_AUTHORIZATION" not in request.META
+            and settings.REPLICA_STICKY_SECONDS > 0
+        ):
+            response.set_cookie(
+                self.COOKIE,
+                "1",
+                max_age=settings.REPLICA_STICKY_SECONDS,
+                secure=request.is_secure(),
+                httponly=True,
+                samesite="Lax",
+            )
         return response

@@ -15,11 +15,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Readiness: 503 naming what is unreachable, so the load balancer routes elsewhere."""
+    """Readiness: 503 naming what is unreachable, so the load balancer routes elsewhere;
+    200 "degraded" when only something the node can serve without is down (the broker)."""
     checks = health.readiness()
     failed = [name for name, state in checks.items() if state != "ok"]
-    body = {"status": "unavailable" if failed else "ok", "failed": failed, "checks": checks}
+    required = [name for name in failed if name not in health.OPTIONAL]
+    status = "unavailable" if required else "degraded" if failed else "ok"
+    body = {"status": status, "failed": failed, "checks": checks}
     if "database" not in failed:
         # Items the periodic jobs parked for operators: a node with some is still ready.
         body["parked_job_items"] = jobs.parked_count()
-    return JsonResponse(body, status=503 if failed else 200)
+    return JsonResponse(body, status=503 if required else 200)

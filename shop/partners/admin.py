@@ -152,5 +152,6 @@ class WebhookDeliveryAdmin(OperatorOnlyAdmin, ReadOnlyAdmin):
             status=WebhookDelivery.Status.PENDING,
             next_attempt_at=timezone.now(),
             locked_until=None,
+            queued_until=None,
         )
         messages.success(request, _("%(count)d deliveries queued.") % {"count": count})

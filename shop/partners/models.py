@@ -173,6 +173,9 @@ class WebhookDelivery(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"))
     locked_until = models.DateTimeField(null=True, blank=True)
+    # Its message is on the broker (publish confirmed) until then: the sweep leaves it be,
+    # so a backlog is not published again on every sweep (delivery.mark_queued).
+    queued_until = models.DateTimeField(null=True, blank=True)
     response_status = models.PositiveSmallIntegerField(_("last response status"), null=True)
     response_body = models.TextField(_("last response"), blank=True)
     error = models.CharField(_("last error"), max_length=300, blank=True)

@@ -24,6 +24,9 @@ from . import outbound
 logger = logging.getLogger(__name__)
 
 LEASE_SECONDS = 60
+# A confirmed publish is left to its worker this long before the sweep publishes the
+# delivery again (a message lost on the broker after its confirm).
+QUEUED_LEASE_SECONDS = 300
 GIVE_UP_AFTER = timedelta(hours=24)
 MAX_BACKOFF_SECONDS = 3600
 TIMEOUT_SECONDS = 10
@@ -107,6 +110,7 @@ def deliver(delivery_id: int) -> str | None:
     WebhookDelivery.objects.filter(pk=delivery.pk).update(
         next_attempt_at=retry_at,
         locked_until=None,
+        queued_until=None,
         response_status=status,
         response_body=text,
         error=failure,
@@ -139,11 +143,22 @@ DELIVERY_JOB = jobs.define(
 )
 
 
+def mark_queued(delivery_ids: list[int]) -> None:
+    """Their messages are on the broker: the sweep skips them for QUEUED_LEASE_SECONDS."""
+    if delivery_ids:
+        WebhookDelivery.objects.filter(pk__in=delivery_ids).update(
+            queued_until=timezone.now() + timedelta(seconds=QUEUED_LEASE_SECONDS)
+        )
+
+
 def due_delivery_ids(limit: int = 1000) -> list[int]:
+    """Due, unclaimed, and with no message known to be on the broker (a first attempt
+    whose publish failed, a retry whose time has come, a lease run out)."""
     now = timezone.now()
     return list(
         WebhookDelivery.objects.filter(
             Q(locked_until__isnull=True) | Q(locked_until__lt=now),
+            Q(queued_until__isnull=True) | Q(queued_until__lt=now),
             status=WebhookDelivery.Status.PENDING,
             next_attempt_at__lte=now,
         )

@@ -15,6 +15,7 @@ from django.utils import timezone
 from shop.core.tasks import publish
 from shop.partners.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
+from .delivery import mark_queued
 from .tasks import webhook_deliver_task
 
 
@@ -53,5 +54,4 @@ def emit(items: Iterable[tuple[int, str, dict]]) -> list[WebhookEvent]:
 
 
 def _publish(delivery_ids: list[int]) -> None:
-    for delivery_id in delivery_ids:
-        publish(webhook_deliver_task, delivery_id)
+    mark_queued([pk for pk in delivery_ids if publish(webhook_deliver_task, pk)])

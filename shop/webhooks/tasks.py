@@ -23,6 +23,5 @@ def webhooks_deliver_due() -> int:
     """Beat, every WEBHOOK_SWEEP_SECONDS: send every due delivery (retries, and first
     attempts whose message was lost while the broker was down)."""
     ids = delivery.due_delivery_ids()
-    for delivery_id in ids:
-        publish(webhook_deliver_task, delivery_id)
+    delivery.mark_queued([pk for pk in ids if publish(webhook_deliver_task, pk)])
     return len(ids)

@@ -90,6 +90,13 @@ def test_a_gift_is_created_awaiting_its_recipient(brand, sku) -> None:
     assert gift.status == Gift.Status.AWAITING_RECIPIENT
 
 
+def test_sending_sets_no_cookie_an_api_client_would_not_keep(brand, sku) -> None:
+    """The web's read-your-writes cookie is for browsers; a key's client keeps no cookies."""
+    response = send_gift(brand["api"], sku)
+    assert response.status_code == 201, response.content
+    assert list(response.cookies) == []
+
+
 def test_sending_debits_the_balance_exactly_once(brand, sku) -> None:
     send_gift(brand["api"], sku, quantity=3)
     assert balance(brand["partner"]) == Decimal("4700.00")

@@ -46,3 +46,14 @@ def test_probes_over_plain_http_are_not_redirected_to_https(client, settings) ->
     settings.SECURE_SSL_REDIRECT = True
     assert client.get("/healthz").status_code == 200
     assert client.get("/products/").status_code == 301
+
+
+def test_readyz_stays_200_degraded_when_only_the_broker_is_unreachable(client, monkeypatch) -> None:
+    def unreachable() -> None:
+        raise ConnectionRefusedError("broker down")
+
+    monkeypatch.setitem(health.CHECKS, "broker", unreachable)
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "degraded"
+    assert response.json()["failed"] == ["broker"]

@@ -202,6 +202,55 @@ def _due_now(delivery_row: WebhookDelivery) -> None:
     WebhookDelivery.objects.filter(pk=delivery_row.pk).update(next_attempt_at=timezone.now())
 
 
+def _sent_with_publish_answering(monkeypatch, capture, answer: bool) -> WebhookDelivery:
+    """A delivery written, its change committed, its publish answering `answer`."""
+    monkeypatch.setattr("shop.webhooks.outbox.publish", lambda task, *args: answer)
+    _, api = api_for(Client(), balance="100.00")
+    hook(api, "http://127.0.0.1:9/hooks")
+    with capture(execute=True):
+        cancelled_gift(api)
+    return the_delivery()
+
+
+def test_the_sweep_leaves_a_delivery_whose_message_is_on_the_broker_to_its_worker(
+    db: None, monkeypatch, insecure_webhooks, django_capture_on_commit_callbacks
+) -> None:
+    """A backlog is not published again on every sweep, however long the queue."""
+    sent = _sent_with_publish_answering(monkeypatch, django_capture_on_commit_callbacks, True)
+    assert sent.queued_until is not None
+    assert delivery.due_delivery_ids() == []
+
+
+def test_the_sweep_publishes_a_delivery_whose_publish_failed(
+    db: None, monkeypatch, insecure_webhooks, django_capture_on_commit_callbacks
+) -> None:
+    sent = _sent_with_publish_answering(monkeypatch, django_capture_on_commit_callbacks, False)
+    assert delivery.due_delivery_ids() == [sent.pk]
+
+
+def test_the_sweep_publishes_a_queued_delivery_again_once_its_lease_ran_out(
+    db: None, monkeypatch, insecure_webhooks, django_capture_on_commit_callbacks
+) -> None:
+    """A message lost on the broker after its confirm is sent by a later sweep."""
+    sent = _sent_with_publish_answering(monkeypatch, django_capture_on_commit_callbacks, True)
+    WebhookDelivery.objects.filter(pk=sent.pk).update(
+        queued_until=timezone.now() - timedelta(seconds=1)
+    )
+    assert delivery.due_delivery_ids() == [sent.pk]
+
+
+def test_a_failed_attempt_is_swept_when_its_retry_is_due(
+    pending: WebhookDelivery, receiver: Receiver
+) -> None:
+    WebhookDelivery.objects.filter(pk=pending.pk).update(
+        queued_until=timezone.now() + timedelta(hours=1)
+    )
+    receiver.statuses = [500]
+    assert delivery.deliver(pending.pk) == S.PENDING
+    _due_now(pending)
+    assert delivery.due_delivery_ids() == [pending.pk]
+
+
 def test_the_wait_between_attempts_doubles_from_the_base_up_to_an_hour(
     pending: WebhookDelivery, receiver: Receiver, settings
 ) -> None:
