@@ -161,6 +161,12 @@ GIFT_TOKEN_KEY = env.str("GIFT_TOKEN_KEY", default=f"gift-token:{SECRET_KEY}")
 # Wrong gift links a client may try per window before it gets 429.
 GIFT_CLAIM_MISS_LIMIT = env.int("GIFT_CLAIM_MISS_LIMIT", default=20)
 GIFT_CLAIM_MISS_WINDOW_SECONDS = 600
+# Chip-in gifts (一起送): friends have this long to pay for the whole gift, or everyone
+# is refunded; each share is at least CHIPIN_MIN_SHARE (but the last one, whatever is left).
+CHIPIN_FUNDING_WINDOW_SECONDS = env.int("CHIPIN_FUNDING_WINDOW_SECONDS", default=24 * 60 * 60)
+CHIPIN_MIN_SHARE = Decimal(env.str("CHIPIN_MIN_SHARE", default="10.00"))
+# A share not paid within this time gives its amount back for others to take.
+CHIPIN_SHARE_HOLD_SECONDS = env.int("CHIPIN_SHARE_HOLD_SECONDS", default=15 * 60)
 
 # --- Gift discovery ----------------------------------------------------------------------
 # How often beat recomputes the gift chart, rising brands and gift suggestions.
@@ -268,6 +274,10 @@ CELERY_BEAT_SCHEDULE = {
     "remind-gift-senders": {
         "task": "gifting.tasks.remind_senders_task",
         "schedule": 300,
+    },
+    "close-chip-ins": {
+        "task": "gifting.tasks.chip_ins_sweep_task",
+        "schedule": GIFT_EXPIRY_SWEEP_SECONDS,
     },
     "abandon-unpaid-gifts": {
         "task": "gifting.tasks.abandon_unpaid_gifts_task",
