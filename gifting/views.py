@@ -24,6 +24,7 @@ from shop.payments.views import pay_step
 from shop.payments.waiting import payment_wait
 
 from . import selectors, services
+from .chipin import selectors as chipin_selectors
 from .forms import ClaimForm, SendGiftForm, ThanksForm
 from .models import Gift
 from .services import Recipient
@@ -214,6 +215,7 @@ def claim(request: HttpRequest, token: str) -> HttpResponse:
         "mine": mine,
         "is_sender": is_sender,
         "chosen": str(form["sku"].value() or gift.sku_id),
+        "chip_in_from": chipin_selectors.from_line(gift),
     }
     return _private(render(request, "gifting/claim.html", context))
 

@@ -84,11 +84,13 @@ def contributor_names(chip_in: ChipIn) -> list[str]:
 
 
 def from_line(gift: object) -> str:
-    """What the recipient reads: "from A, B and 3 friends" (the organiser's name first)."""
-    names = [gift.sender_name]
+    """What the recipient of a chip-in gift reads: "from A, B and 3 friends" (the
+    organiser's name first); "" for a gift one person paid for."""
     chip_in = ChipIn.objects.filter(gift=gift).first()
-    if chip_in is not None:
-        names += [n for n in contributor_names(chip_in) if n != gift.sender_name]
+    if chip_in is None:
+        return ""
+    names = [gift.sender_name]
+    names += [n for n in contributor_names(chip_in) if n != gift.sender_name]
     if len(names) == 1:
         return _("from %(name)s") % {"name": names[0]}
     if len(names) <= NAMES_SHOWN:
@@ -140,3 +142,11 @@ def payment_return_path(payment: object) -> str:
     if contribution is None:
         return reverse("gifting:chip_in_mine")
     return reverse("gifting:chip_in_status", args=[contribution.chip_in_id])
+
+
+def contributions_of(*, user: object) -> QuerySet[Contribution]:
+    return (
+        Contribution.objects.filter(user=user)
+        .select_related("chip_in__gift__sku__product")
+        .order_by("-created_at")
+    )

@@ -206,6 +206,7 @@ def _fund(chip_in: ChipIn, payment: Payment) -> None:
         context={
             "product": gift.sku.product.title,
             "gift_url": settings.SITE_URL + reverse("gifting:sent_detail", args=[gift.pk]),
+            "expires_at": timezone.localtime(expires_at).strftime("%Y-%m-%d %H:%M"),
         },
     )
     if gift.partner_id:
