@@ -5,7 +5,7 @@ from merchants.admin_scoping import OperatorOnlyAdmin
 from shop.core.admin import ReadOnlyAdmin, ReadOnlyInline
 from shop.core.privacy import mask_name, mask_phone
 
-from .models import Gift, GiftClaim, GiftEvent
+from .models import ChipIn, Contribution, Gift, GiftClaim, GiftEvent
 
 
 class GiftEventInline(ReadOnlyInline):
@@ -47,3 +47,18 @@ class GiftAdmin(OperatorOnlyAdmin, ReadOnlyAdmin):
     date_hierarchy = "created_at"
     exclude = ["token_salt", "token_hash"]
     inlines = [GiftClaimInline, GiftEventInline]
+
+
+class ContributionInline(ReadOnlyInline):
+    model = Contribution
+    fields = ["display_name", "amount", "status", "payment", "created_at", "paid_at"]
+
+
+@admin.register(ChipIn)
+class ChipInAdmin(OperatorOnlyAdmin, ReadOnlyAdmin):
+    list_display = ["pk", "gift", "organiser", "status", "target", "paid", "deadline"]
+    list_filter = ["status"]
+    list_select_related = ["gift", "organiser"]
+    search_fields = ["pk", "gift__pk", "organiser__email"]
+    exclude = ["token_salt", "token_hash"]
+    inlines = [ContributionInline]

@@ -23,9 +23,12 @@ MAX_UNITS = 100
 MESSAGE_MAX_LENGTH = 200
 THANKS_MAX_LENGTH = 100
 # Statuses by what they imply, for the check constraints.
-UNPAID = ["pending_payment", "abandoned"]
+UNPAID = ["pending_payment", "abandoned", "funding"]
 PAID = ["awaiting_recipient", "accepted", "declined", "cancelled", "expired"]
-OPEN = ["pending_payment", "awaiting_recipient"]
+OPEN = ["pending_payment", "awaiting_recipient", "funding"]
+# A chip-in gift has no payment of its own until it is funded (see ChipIn), nor when it
+# was not funded (abandoned).
+WITHOUT_PAYMENT = ["funding", "abandoned"]
 
 
 class Gift(models.Model):
@@ -37,6 +40,7 @@ class Gift(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
         EXPIRED = "expired", _("Expired")
         ABANDONED = "abandoned", _("Not paid")
+        FUNDING = "funding", _("Collecting contributions")
 
     sender = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -103,7 +107,10 @@ class Gift(models.Model):
                 condition=Q(amount=Round(F("unit_price") * F("quantity"), 2)),
                 name="gift_amount_is_units",
             ),
-            models.CheckConstraint(condition=Q(payment__isnull=False), name="gift_has_payment"),
+            models.CheckConstraint(
+                condition=Q(payment__isnull=False) | Q(status__in=WITHOUT_PAYMENT),
+                name="gift_has_payment",
+            ),
             models.CheckConstraint(
                 condition=Q(status__in=UNPAID, paid_at__isnull=True, expires_at__isnull=True)
                 | Q(status__in=PAID, paid_at__isnull=False, expires_at__isnull=False),
@@ -225,6 +232,8 @@ class GiftEvent(models.Model):
         ABANDONED = "abandoned", _("Not paid in time")
         THANKED = "thanked", _("Thank-you note")
         VARIANT_CHANGED = "variant_changed", _("Variant changed before shipping")
+        FUNDED = "funded", _("Fully funded, link is live")
+        UNFUNDED = "unfunded", _("Not funded; contributions refunded")
 
     gift = models.ForeignKey(Gift, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -238,3 +247,133 @@ class GiftEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.gift_id} {self.kind}"
+
+
+# --- Chip-in gifts (一起送) --------------------------------------------------------------
+DISPLAY_NAME_MAX_LENGTH = 30
+
+
+class ChipIn(models.Model):
+    """Several people pay for one gift: all of it by the deadline, or everyone gets their
+    money back, each to their own payment.
+
+    `reserved` is what open shares hold (paid or on their way), `paid` what arrived; a
+    share is taken by one compare-and-set on `reserved`, so shares never add up to more
+    than the gift costs. The status changes only in `gifting.state`.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Collecting contributions")
+        FUNDED = "funded", _("Fully funded")
+        FAILED = "failed", _("Not funded in time")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    gift = models.OneToOneField(Gift, on_delete=models.PROTECT, related_name="chip_in")
+    organiser = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="chip_ins_organised",
+        verbose_name=_("organiser"),
+        help_text=_("Empty when a partner started it through the API."),
+    )
+    target = models.DecimalField(_("target"), max_digits=12, decimal_places=2)
+    min_share = models.DecimalField(_("smallest share"), max_digits=12, decimal_places=2)
+    reserved = models.DecimalField(
+        _("reserved"), max_digits=12, decimal_places=2, default=Decimal("0.00")
+    )
+    paid = models.DecimalField(_("paid"), max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
+    )
+    deadline = models.DateTimeField(_("funding deadline"))
+    token_salt = models.CharField(max_length=32, unique=True, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("chip-in")
+        verbose_name_plural = _("chip-ins")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(target__gt=0), name="chipin_target_positive"),
+            models.CheckConstraint(condition=Q(min_share__gt=0), name="chipin_min_share_positive"),
+            models.CheckConstraint(
+                condition=Q(paid__gte=0)
+                & Q(paid__lte=F("reserved"))
+                & Q(reserved__lte=F("target")),
+                name="chipin_never_over_funded",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="funded") | Q(paid=F("target")),
+                name="chipin_funded_is_paid_in_full",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="open", closed_at__isnull=True)
+                | (~Q(status="open") & Q(closed_at__isnull=False)),
+                name="chipin_closed_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["deadline"], condition=Q(status="open"), name="chipin_open_by_deadline"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Chip-in {self.pk} for gift {self.gift_id}"
+
+    @property
+    def left(self) -> Decimal:
+        """What is still free to take as a share."""
+        return self.target - self.reserved
+
+
+class Contribution(models.Model):
+    """One person's share, paid through its own ordinary Payment (and refunded to it)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting payment")
+        PAID = "paid", _("Paid")
+        RELEASED = "released", _("Not paid")
+        REFUNDED = "refunded", _("Refunded")
+
+    chip_in = models.ForeignKey(ChipIn, on_delete=models.PROTECT, related_name="contributions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="chip_in_contributions",
+    )
+    display_name = models.CharField(_("name shown"), max_length=DISPLAY_NAME_MAX_LENGTH)
+    amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
+    payment = models.OneToOneField(Payment, on_delete=models.PROTECT, related_name="contribution")
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("contribution")
+        verbose_name_plural = _("contributions")
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="contribution_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status__in=["paid", "refunded"], paid_at__isnull=False)
+                | Q(status__in=["pending", "released"], paid_at__isnull=True),
+                name="contribution_paid_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status="pending"),
+                name="contribution_pending_by_age",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Contribution {self.pk} to chip-in {self.chip_in_id}"

@@ -70,6 +70,8 @@ def claim_by_tracking_token(token: str) -> GiftClaim | None:
 
 S = Gift.Status
 PUBLIC_STATUSES = (
+    "funding",
+    "funding_failed",
     "awaiting_recipient",
     "accepted",
     "shipped",
@@ -137,6 +139,8 @@ def with_public_status(gifts: QuerySet[Gift]) -> QuerySet[Gift]:
     return gifts.annotate(
         public_status=Case(
             When(past_deadline(timezone.now()), then=Value(S.EXPIRED.value)),
+            # A chip-in gift that was not funded (in time, or cancelled first).
+            When(Q(status=S.ABANDONED, chip_in__isnull=False), then=Value("funding_failed")),
             When(
                 Q(status=S.ACCEPTED) & ~Exists(claims.filter(order__delivered_at__isnull=True)),
                 then=Value("delivered"),
@@ -163,7 +167,9 @@ def gift_by_token(token: str) -> Gift | None:
     return (
         Gift.objects.select_related("sku__product__merchant", "sku__stock")
         .filter(token_hash=tokens.token_hash(token))
-        .exclude(status__in=[Gift.Status.PENDING_PAYMENT, Gift.Status.ABANDONED])
+        .exclude(
+            status__in=[Gift.Status.PENDING_PAYMENT, Gift.Status.ABANDONED, Gift.Status.FUNDING]
+        )
         .first()
     )
 

@@ -35,6 +35,7 @@ from shop.privacy import consent
 from shop.webhooks import events
 
 from . import changes, selectors, state, tokens
+from .chipin import selectors as chipin_selectors
 from .models import MAX_UNITS, MESSAGE_MAX_LENGTH, THANKS_MAX_LENGTH, Gift, GiftClaim, GiftEvent
 
 logger = logging.getLogger(__name__)
@@ -183,32 +184,12 @@ def gift_create(
 
     A partner's gift (`partner`) is paid from its balance (`gateway`), by the caller.
     """
-    sku = (
-        Sku.objects.select_related("product__category__parent", "product__merchant")
-        .filter(pk=sku_id, is_active=True)
-        .first()
+    sku, message, sender_name = gift_input_clean(
+        sku_id=sku_id, quantity=quantity, message=message, sender_name=sender_name
     )
-    if sku is None or not selectors.product_is_giftable(sku.product):
-        raise GiftError(_("This item cannot be sent as a gift."))
-    if sku.price > settings.GIFT_MAX_UNIT_PRICE:
-        raise GiftError(
-            _("Gifts can cost at most %(price)s each.")
-            % {"price": format_cny(settings.GIFT_MAX_UNIT_PRICE)}
-        )
-    if not 1 <= quantity <= MAX_UNITS:
-        raise GiftError(_("Send between 1 and %(max)d units.") % {"max": MAX_UNITS})
-    message = _CONTROL.sub("", message or "").strip()
-    if len(message) > MESSAGE_MAX_LENGTH:
-        raise GiftError(
-            _("The message can have at most %(max)d characters.") % {"max": MESSAGE_MAX_LENGTH}
-        )
-    sender_name = _CONTROL.sub("", sender_name or "").strip()
-    if not sender_name:
-        raise GiftError(_("Say who the gift is from."))
     amount = sku.price * quantity
     with transaction.atomic():
-        if not stock.reserve(sku_id=sku.pk, quantity=quantity):
-            raise GiftError(_("Sorry, there are not enough of this item left."))
+        gift_reserve_stock(sku.pk, quantity)
         payment = payments.payment_create(
             purpose=Payment.Purpose.GIFT,
             amount=amount,
@@ -234,6 +215,52 @@ def gift_create(
         )
         _event(gift.pk, GiftEvent.Kind.CREATED)
     return gift
+
+
+def gift_input_clean(
+    *, sku_id: int, quantity: int, message: str, sender_name: str
+) -> tuple[Sku, str, str]:
+    """The rules every gift's input follows, however it is paid: the SKU, the message and
+    the sender's name, cleaned (a plain gift's and a chip-in's alike)."""
+    sku = (
+        Sku.objects.select_related("product__category__parent", "product__merchant")
+        .filter(pk=sku_id, is_active=True)
+        .first()
+    )
+    if sku is None or not selectors.product_is_giftable(sku.product):
+        raise GiftError(_("This item cannot be sent as a gift."))
+    if sku.price > settings.GIFT_MAX_UNIT_PRICE:
+        raise GiftError(
+            _("Gifts can cost at most %(price)s each.")
+            % {"price": format_cny(settings.GIFT_MAX_UNIT_PRICE)}
+        )
+    if not 1 <= quantity <= MAX_UNITS:
+        raise GiftError(_("Send between 1 and %(max)d units.") % {"max": MAX_UNITS})
+    message = text_clean(message)
+    if len(message) > MESSAGE_MAX_LENGTH:
+        raise GiftError(
+            _("The message can have at most %(max)d characters.") % {"max": MESSAGE_MAX_LENGTH}
+        )
+    sender_name = text_clean(sender_name)
+    if not sender_name:
+        raise GiftError(_("Say who the gift is from."))
+    return sku, message, sender_name
+
+
+def text_clean(text: str | None) -> str:
+    """Plain text as people typed it, without control characters or outer spaces."""
+    return _CONTROL.sub("", text or "").strip()
+
+
+def gift_reserve_stock(sku_id: int, quantity: int) -> None:
+    """Take the gift's units from stock (inside the caller's transaction), or refuse."""
+    if not stock.reserve(sku_id=sku_id, quantity=quantity):
+        raise GiftError(_("Sorry, there are not enough of this item left."))
+
+
+def gift_release_stock(sku_id: int, quantity: int) -> None:
+    """Give a gift's units back to stock (it will not ship)."""
+    stock.release(sku_id=sku_id, quantity=quantity)
 
 
 def gift_payment_succeeded(payment: Payment) -> None:
@@ -449,7 +476,11 @@ def _close(gift: Gift, target: str, kind: str, *, require_unclaimed: bool = Fals
     return True
 
 
-def _refund_unclaimed(gift: Gift) -> Refund:
+def _refund_unclaimed(gift: Gift) -> Refund | None:
+    chip_in_refunds = chipin_selectors.refund_specs([gift.pk])
+    if chip_in_refunds:  # a chip-in gift goes back to each contributor's own payment
+        payments.refunds_create(chip_in_refunds[gift.pk])
+        return None
     return payments.refund_create(
         payment=gift.payment,
         amount=gift.unit_price * gift.units_left,
@@ -558,10 +589,14 @@ def _expire_locked(due: list[dict]) -> int:
     state.expire_locked([g["pk"] for g in due])
     released: dict[int, int] = {}
     refunds = []
+    chip_in_refunds = chipin_selectors.refund_specs([g["pk"] for g in due])
     for g in due:
         left = g["quantity"] - g["units_claimed"]
         if left:
             released[g["sku_id"]] = released.get(g["sku_id"], 0) + left
+        if left and g["pk"] in chip_in_refunds:
+            refunds.extend(chip_in_refunds[g["pk"]])
+        elif left:
             refunds.append(
                 payments.RefundSpec(
                     payment_id=g["payment_id"],

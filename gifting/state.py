@@ -15,11 +15,12 @@ same way, once (`thank`).
 """
 
 from datetime import datetime
+from decimal import Decimal
 
 from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
-from .models import Gift, GiftClaim
+from .models import ChipIn, Contribution, Gift, GiftClaim
 
 S = Gift.Status
 TERMINAL_AFTER_PAYMENT = (S.DECLINED, S.CANCELLED, S.EXPIRED)
@@ -96,3 +97,99 @@ def thank(claim_id: int, thanks: str) -> bool:
         )
         == 1
     )
+
+
+# --- Chip-in gifts --------------------------------------------------------------------
+#
+#   chip-in open ──paid in full before the deadline──▶ funded   (gift: funding → awaiting_recipient)
+#        │
+#     deadline / cancel ──▶ failed / cancelled                 (gift: funding → abandoned)
+#
+# Every change to one chip-in happens with its row locked (`select_for_update`) by the
+# caller: a payment arriving, the deadline sweep, a cancel. So the last share and the
+# deadline cannot both win, and shares are taken by compare-and-set on `reserved`.
+
+C = ChipIn.Status
+CS = Contribution.Status
+
+
+def take_share(chip_in_id: int, amount: Decimal) -> bool:
+    """Reserve `amount` if the chip-in is open, before its deadline, and has that much left."""
+    return (
+        ChipIn.objects.filter(
+            pk=chip_in_id,
+            status=C.OPEN,
+            deadline__gt=timezone.now(),
+            reserved__lte=F("target") - amount,
+        ).update(reserved=F("reserved") + amount)
+        == 1
+    )
+
+
+def share_paid(contribution_id: int) -> bool:
+    """A pending share's payment arrived: it counts (the chip-in must be open and locked)."""
+    contribution = Contribution.objects.filter(pk=contribution_id, status=CS.PENDING).first()
+    if contribution is None:
+        return False
+    won = Contribution.objects.filter(pk=contribution_id, status=CS.PENDING).update(
+        status=CS.PAID, paid_at=timezone.now()
+    )
+    if won:
+        ChipIn.objects.filter(pk=contribution.chip_in_id, status=C.OPEN).update(
+            paid=F("paid") + contribution.amount
+        )
+    return bool(won)
+
+
+def release_share(contribution_id: int) -> bool:
+    """A share never paid gives its amount back to the chip-in (an open one) to take again."""
+    contribution = Contribution.objects.filter(pk=contribution_id, status=CS.PENDING).first()
+    if contribution is None:
+        return False
+    won = Contribution.objects.filter(pk=contribution_id, status=CS.PENDING).update(
+        status=CS.RELEASED
+    )
+    if won:
+        ChipIn.objects.filter(pk=contribution.chip_in_id, status=C.OPEN).update(
+            reserved=F("reserved") - contribution.amount
+        )
+    return bool(won)
+
+
+def share_refunded(contribution_id: int) -> bool:
+    return (
+        Contribution.objects.filter(pk=contribution_id, status=CS.PAID).update(status=CS.REFUNDED)
+        == 1
+    )
+
+
+def fund(chip_in_id: int, gift_id: int, *, payment_id: int, expires_at: datetime) -> bool:
+    """Paid in full before the deadline: the gift goes live with its claim window.
+
+    The gift's orders need one payment of record: the share that completed the funding.
+    """
+    now = timezone.now()
+    won = ChipIn.objects.filter(
+        pk=chip_in_id, status=C.OPEN, paid=F("target"), deadline__gt=now
+    ).update(status=C.FUNDED, closed_at=now)
+    if won:
+        updated = Gift.objects.filter(pk=gift_id, status=S.FUNDING).update(
+            status=S.AWAITING_RECIPIENT, payment_id=payment_id, paid_at=now, expires_at=expires_at
+        )
+        assert updated == 1, f"gift {gift_id} of chip-in {chip_in_id} was not funding"
+    return bool(won)
+
+
+def close_unfunded(chip_in_id: int, gift_id: int, target: str) -> bool:
+    """Not funded by the deadline (failed: only once it is due), or cancelled while open."""
+    assert target in (C.FAILED, C.CANCELLED)
+    now = timezone.now()
+    chip_ins = ChipIn.objects.filter(pk=chip_in_id, status=C.OPEN)
+    if target == C.FAILED:
+        chip_ins = chip_ins.filter(deadline__lte=now)
+    won = chip_ins.update(status=target, closed_at=now)
+    if won:
+        Gift.objects.filter(pk=gift_id, status=S.FUNDING).update(
+            status=S.ABANDONED, finished_at=now
+        )
+    return bool(won)

@@ -1,6 +1,7 @@
 from celery import shared_task
 
 from . import changes, services
+from .chipin import services as chipin
 
 
 @shared_task
@@ -23,3 +24,9 @@ def remind_senders_task() -> int:
 @shared_task
 def abandon_unpaid_gifts_task() -> int:
     return services.gifts_abandon_unpaid()
+
+
+@shared_task
+def chip_ins_sweep_task() -> int:
+    """Beat: close chip-ins past their funding deadline, free shares not paid in time."""
+    return chipin.chip_ins_sweep()

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .chipin import views as chipin
 
 app_name = "gifting"
 
@@ -13,4 +14,9 @@ urlpatterns = [
     path("gifts/received/", views.received, name="received"),
     path("g/<str:token>/", views.claim, name="claim"),
     path("t/<str:token>/", views.track, name="track"),
+    path("gifts/chip-in/<int:pk>/", chipin.start, name="chip_in_start"),
+    path("gifts/chip-ins/", chipin.mine, name="chip_in_mine"),
+    path("gifts/chip-ins/<int:pk>/", chipin.status, name="chip_in_status"),
+    path("gifts/chip-ins/<int:pk>/cancel/", chipin.cancel, name="chip_in_cancel"),
+    path("c/<str:token>/", chipin.share, name="chip_in"),
 ]

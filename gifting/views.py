@@ -24,6 +24,7 @@ from shop.payments.views import pay_step
 from shop.payments.waiting import payment_wait
 
 from . import changes, selectors, services
+from .chipin import selectors as chipin_selectors
 from .forms import AddressChangeForm, ClaimForm, SendGiftForm, ThanksForm, VariantChangeForm
 from .models import Gift
 from .services import Recipient
@@ -224,6 +225,7 @@ def claim(request: HttpRequest, token: str) -> HttpResponse:
         "mine": mine,
         "is_sender": is_sender,
         "chosen": str(form["sku"].value() or gift.sku_id),
+        "chip_in_from": chipin_selectors.from_line(gift),
     }
     return _private(render(request, "gifting/claim.html", context))
 

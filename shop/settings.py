@@ -181,6 +181,13 @@ GIFT_ADDRESS_CHANGE_ANSWER_SECONDS = env.int(
 GIFT_ADDRESS_CHANGE_LIMIT = env.int("GIFT_ADDRESS_CHANGE_LIMIT", default=5)
 GIFT_CHANGE_SWEEP_SECONDS = env.int("GIFT_CHANGE_SWEEP_SECONDS", default=60)
 
+# Chip-in gifts (一起送): friends have this long to pay for the whole gift, or everyone
+# is refunded; each share is at least CHIPIN_MIN_SHARE (but the last one, whatever is left).
+CHIPIN_FUNDING_WINDOW_SECONDS = env.int("CHIPIN_FUNDING_WINDOW_SECONDS", default=24 * 60 * 60)
+CHIPIN_MIN_SHARE = Decimal(env.str("CHIPIN_MIN_SHARE", default="10.00"))
+# A share not paid within this time gives its amount back for others to take.
+CHIPIN_SHARE_HOLD_SECONDS = env.int("CHIPIN_SHARE_HOLD_SECONDS", default=15 * 60)
+
 # --- Gift discovery ----------------------------------------------------------------------
 # How often beat recomputes the gift chart, rising brands and gift suggestions.
 DISCOVERY_RECOMPUTE_SECONDS = env.int("DISCOVERY_RECOMPUTE_SECONDS", default=15 * 60)
@@ -296,6 +303,10 @@ CELERY_BEAT_SCHEDULE = {
     "remind-gift-senders": {
         "task": "gifting.tasks.remind_senders_task",
         "schedule": 300,
+    },
+    "close-chip-ins": {
+        "task": "gifting.tasks.chip_ins_sweep_task",
+        "schedule": GIFT_EXPIRY_SWEEP_SECONDS,
     },
     "abandon-unpaid-gifts": {
         "task": "gifting.tasks.abandon_unpaid_gifts_task",

@@ -10,8 +10,9 @@ carry them, so a partner that only sent a gift never sees who received it.
 
 from rest_framework import serializers
 
-from gifting.models import Gift
-from gifting.selectors import claim_url
+from gifting.chipin.selectors import contributor_names, share_url
+from gifting.models import ChipIn, Gift
+from gifting.selectors import claim_url, with_public_status
 from merchants.models import MerchantApplication
 from shop.catalogue.models import Category, Product, Sku
 from shop.orders.models import ChangeRequest, Order
@@ -212,6 +213,32 @@ class GiftSerializer(serializers.ModelSerializer):
     def get_claim_url(self, gift: Gift) -> str | None:
         """Only while the link works: not once the deadline passed, swept or not."""
         return claim_url(gift) if gift.public_status == Gift.Status.AWAITING_RECIPIENT else None
+
+
+class ChipInSerializer(serializers.Serializer):
+    """A chip-in as its partner follows it: the totals, never one person's amount."""
+
+    gift = serializers.SerializerMethodField()
+    status = serializers.CharField()
+    target = MoneyField()
+    funded = MoneyField(source="paid")
+    contributors = serializers.SerializerMethodField()
+    share_url = serializers.SerializerMethodField()
+    deadline = serializers.DateTimeField()
+
+    def get_gift(self, chip_in: ChipIn) -> dict:
+        gift = with_public_status(
+            Gift.objects.filter(pk=chip_in.gift_id).select_related("sku__product")
+        ).get()
+        return dict(GiftSerializer(gift).data)
+
+    def get_contributors(self, chip_in: ChipIn) -> int:
+        """People whose share arrived."""
+        return len(contributor_names(chip_in))
+
+    def get_share_url(self, chip_in: ChipIn) -> str | None:
+        """Only while shares can be taken."""
+        return share_url(chip_in) if chip_in.status == ChipIn.Status.OPEN else None
 
 
 class GiftEventSerializer(serializers.Serializer):

@@ -114,6 +114,8 @@ def register() -> None:
             events.GIFT_CANCELLED,
             events.GIFT_REFUNDED,
             events.GIFT_SHIPPED,
+            events.GIFT_FUNDED,
+            events.GIFT_FUNDING_FAILED,
         ],
         gift_items,
     )

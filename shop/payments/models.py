@@ -23,6 +23,7 @@ class Payment(models.Model):
     class Purpose(models.TextChoices):
         ORDERS = "orders", _("Orders")
         GIFT = "gift", _("Gift")
+        CHIP_IN = "chip_in", _("Chip-in share")
 
     reference = models.CharField(_("reference"), max_length=40, unique=True)
     user = models.ForeignKey(

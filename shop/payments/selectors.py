@@ -14,6 +14,7 @@ OPEN_OR_DONE = (Refund.Status.PENDING, Refund.Status.SUCCEEDED)
 PAYMENT_RETURN_PATHS = {
     Payment.Purpose.ORDERS: "shop.orders.selectors.payment_return_path",
     Payment.Purpose.GIFT: "gifting.selectors.payment_return_path",
+    Payment.Purpose.CHIP_IN: "gifting.chipin.selectors.payment_return_path",
 }
 
 

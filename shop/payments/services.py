@@ -48,12 +48,14 @@ logger = logging.getLogger(__name__)
 PAYMENT_SUCCEEDED_HANDLERS = {
     Payment.Purpose.ORDERS: "shop.orders.services.orders_payment_succeeded",
     Payment.Purpose.GIFT: "gifting.services.gift_payment_succeeded",
+    Payment.Purpose.CHIP_IN: "gifting.chipin.services.contribution_payment_succeeded",
 }
 # subject type ("order" of "order:12") → handler(refunds) run, in the settling
 # transaction, with the refunds of that type that just succeeded.
 REFUND_SUCCEEDED_HANDLERS = {
     "order": "shop.orders.services.orders_refunds_succeeded",
     "gift": "gifting.services.gifts_refunds_succeeded",
+    "chipin": "gifting.chipin.services.contributions_refunds_succeeded",
 }
 
 

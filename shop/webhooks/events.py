@@ -19,6 +19,8 @@ GIFT_CANCELLED = "gift.cancelled"
 GIFT_REFUNDED = "gift.refunded"
 GIFT_SHIPPED = "gift.shipped"
 GIFT_THANKED = "gift.thanked"
+GIFT_FUNDED = "gift.funded"
+GIFT_FUNDING_FAILED = "gift.funding_failed"
 APPLICATION_APPROVED = "merchant_application.approved"
 APPLICATION_REJECTED = "merchant_application.rejected"
 PRODUCT_APPROVED = "product.approved"
@@ -38,6 +40,8 @@ EVENT_TYPES = (
     GIFT_REFUNDED,
     GIFT_SHIPPED,
     GIFT_THANKED,
+    GIFT_FUNDED,
+    GIFT_FUNDING_FAILED,
     APPLICATION_APPROVED,
     APPLICATION_REJECTED,
     PRODUCT_APPROVED,

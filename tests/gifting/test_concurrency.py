@@ -12,14 +12,13 @@ follow that outcome: units shipped (claims, orders, stock kept) plus units refun
 
 import contextlib
 import threading
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import OperationalError, connection
-from django.utils import timezone, translation
+from django.db import OperationalError
+from django.utils import timezone
 
 from gifting import services
 from gifting.models import Gift, GiftClaim, GiftEvent
@@ -30,6 +29,7 @@ from shop.orders.models import Order
 from shop.payments.models import Refund
 from tests.factories import ProductFactory, SkuFactory
 from tests.gifts import due_gifts, live_gift, recipient
+from tests.races import run_at_once as _run_at_once
 
 S = Gift.Status
 ACCEPTED_ALREADY = "This gift has already been accepted."
@@ -72,51 +72,6 @@ def _published_refund_ids(published: list[tuple]) -> list[int]:
         elif name == "refund_execute_task":
             ids.append(args[0])
     return ids
-
-
-def _run_at_once(
-    calls: list[Callable[[], object]],
-    delays_ms: list[float] | None = None,
-    before_release: Callable[[], object] | None = None,
-) -> list[object]:
-    """Run each call in its own thread, released together (then after its delay, if any).
-
-    Each thread connects to the database first; once all are connected, `before_release`
-    runs here (to set a deadline just before the race) and then all are let go at once.
-    Returns each call's result or the exception it raised, in order. Messages are English.
-    """
-    ready = threading.Barrier(len(calls) + 1)
-    go = threading.Barrier(len(calls) + 1)
-    outcomes: list[object] = [None] * len(calls)
-    delays = delays_ms or [0.0] * len(calls)
-
-    def run(index: int, call: Callable[[], object]) -> None:
-        try:
-            connection.ensure_connection()
-            ready.wait(timeout=30)
-            go.wait(timeout=30)
-            if delays[index] > 0:
-                time.sleep(delays[index] / 1000)
-            with translation.override("en"):
-                outcomes[index] = call()
-        except Exception as error:
-            outcomes[index] = error
-            ready.abort()  # never leave the others (or this test) waiting for this thread
-            go.abort()
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    ready.wait(timeout=30)
-    if before_release is not None:
-        before_release()
-    go.wait(timeout=30)
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
-    return outcomes
 
 
 def _claim(gift_id: int, phone: str, sku_id: int | None = None) -> Callable[[], GiftClaim]:

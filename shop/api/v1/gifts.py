@@ -7,7 +7,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from gifting import services as gifting
-from gifting.models import MAX_UNITS, MESSAGE_MAX_LENGTH
+from gifting.chipin import services as chipin
+from gifting.models import MAX_UNITS, MESSAGE_MAX_LENGTH, ChipIn
 from gifting.selectors import PUBLIC_STATUSES, giftable_skus
 from shop.catalogue.models import Sku
 from shop.partners import selectors, services
@@ -16,7 +17,7 @@ from ..base import PartnerView, get_or_404
 from ..fields import parse_id
 from ..idempotency import idempotent
 from ..problems import Invalid
-from ..representations import GiftDetailSerializer, GiftSerializer
+from ..representations import ChipInSerializer, GiftDetailSerializer, GiftSerializer
 
 
 class NewGiftSerializer(serializers.Serializer):
@@ -105,3 +106,70 @@ class GiftCancel(PartnerView):
         gifting.gift_cancel(gift=gift)
         gift = selectors.gifts(request.user).get(pk=gift.pk)
         return Response(self.get_serializer(gift).data)
+
+
+# --- Chip-in gifts: a brand's community campaign, paid for by the community -------------
+
+
+class NewChipInSerializer(serializers.Serializer):
+    sku = serializers.CharField(help_text="A giftable SKU's id.")
+    message = serializers.CharField(
+        max_length=MESSAGE_MAX_LENGTH, required=False, default="", allow_blank=True
+    )
+    sender_name = serializers.CharField(max_length=30)
+
+    validate_sku = NewGiftSerializer.validate_sku
+
+
+def _chip_in(request: Request, gift_id: str) -> ChipIn:
+    """The partner's chip-in, found by its gift's public id."""
+    gift = get_or_404(selectors.gifts(request.user).filter(chip_in__isnull=False), "gift", gift_id)
+    return ChipIn.objects.select_related("gift").get(gift=gift)
+
+
+class ChipInCreate(PartnerView):
+    serializer_class = ChipInSerializer
+
+    @extend_schema(
+        request=NewChipInSerializer,
+        responses={201: ChipInSerializer},
+        description=(
+            "A one-recipient gift that people pay for together through `share_url` within "
+            "the funding window; nothing is charged to the balance. Funded in full: "
+            "`gift.funded` and the gift's `claim_url`; not funded in time or cancelled: "
+            "`gift.funding_failed`, and every share goes back to its own payment."
+        ),
+    )
+    @idempotent
+    def post(self, request: Request) -> Response:
+        payload = NewChipInSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        chip_in = chipin.chip_in_create(
+            organiser=None,
+            partner=request.user,
+            sku_id=data["sku"].pk,
+            message=data["message"],
+            sender_name=data["sender_name"],
+            language=settings.LANGUAGE_CODE,
+        )
+        return Response(self.get_serializer(chip_in).data, status=status.HTTP_201_CREATED)
+
+
+class ChipInDetail(PartnerView):
+    serializer_class = ChipInSerializer
+
+    def get(self, request: Request, gift_id: str) -> Response:
+        chip_in = _chip_in(request, gift_id)
+        return Response(self.get_serializer(chip_in).data)
+
+
+class ChipInCancel(PartnerView):
+    serializer_class = ChipInSerializer
+
+    @extend_schema(request=None, responses={200: ChipInSerializer})
+    @idempotent
+    def post(self, request: Request, gift_id: str) -> Response:
+        chip_in = _chip_in(request, gift_id)
+        chipin.chip_in_cancel(chip_in=chip_in)
+        return Response(self.get_serializer(chip_in).data)
