@@ -165,7 +165,7 @@ def gift_by_token(token: str) -> Gift | None:
     if not token or len(token) > 100:
         return None
     return (
-        Gift.objects.select_related("sku__product__merchant", "sku__stock")
+        Gift.objects.select_related("sku__product__merchant", "sku__stock", "chip_in")
         .filter(token_hash=tokens.token_hash(token))
         .exclude(
             status__in=[Gift.Status.PENDING_PAYMENT, Gift.Status.ABANDONED, Gift.Status.FUNDING]

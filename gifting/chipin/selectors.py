@@ -86,8 +86,9 @@ def contributor_names(chip_in: ChipIn) -> list[str]:
 def from_line(gift: object) -> str:
     """What the recipient of a chip-in gift reads: "from A, B and 3 friends" (the
     organiser's name first); "" for a gift one person paid for."""
-    chip_in = ChipIn.objects.filter(gift=gift).first()
-    if chip_in is None:
+    try:
+        chip_in = gift.chip_in  # loaded with the gift on the claim page (gift_by_token)
+    except ChipIn.DoesNotExist:
         return ""
     names = [gift.sender_name]
     names += [n for n in contributor_names(chip_in) if n != gift.sender_name]

@@ -42,7 +42,7 @@ from tests.merchants.world import place_order
 from tests.partners import managed_merchant, partner_with_key
 
 EXAMPLES = 10
-OPERATIONS = 27
+OPERATIONS = 30
 
 LISTS = {
     "GET /api/v1/categories/",

@@ -3,6 +3,7 @@ merchant that ships, reading that order alone. Every partner API route and every
 event type is walked for them, so a new route or event cannot leak them unnoticed."""
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.test import Client
@@ -11,7 +12,8 @@ from django.utils import timezone
 
 from gifting import changes
 from gifting import services as gifting
-from gifting.models import Gift
+from gifting.chipin import services as chipin
+from gifting.models import ChipIn, Gift
 from merchants import services as merchants
 from merchants.models import MerchantApplication
 from shop.api.urls import v1
@@ -21,6 +23,7 @@ from shop.orders import services as orders
 from shop.partners.models import WebhookEvent
 from shop.payments import services as payments
 from shop.webhooks import events
+from tests.chipins import chip_in_share
 from tests.factories import CategoryFactory, ProductFactory, SkuFactory, UserFactory
 from tests.gifts import recipient
 from tests.merchants.world import place_order
@@ -177,6 +180,19 @@ def test_every_webhook_event_type_leaves_recipients_out(world) -> None:
     assert gifting.gifts_expire_due() == 1
     for gift in (declined, cancelled, expired):
         payments.refunds_execute(refund_ids=list(gift.payment.refunds.values_list("pk", flat=True)))
+    # Chip-ins: one funded (gift.funded), one past its deadline (gift.funding_failed).
+    dearer = SkuFactory(product=sku.product, price="50.00", stock=5)
+    funded, failed = (
+        ChipIn.objects.get(gift_id=int(json.loads(started.content)["gift"]["id"][5:]))
+        for started in (
+            brand_api.post("/api/v1/chip-ins/", {"sku": f"sku_{dearer.pk}", "sender_name": "品牌"})
+            for _ in range(2)
+        )
+    )
+    chip_in_share(Client(), funded, str(funded.target))
+    chip_in_share(Client(), failed, "10.00")
+    ChipIn.objects.filter(pk=failed.pk).update(deadline=timezone.now() - timedelta(seconds=1))
+    assert chipin.chip_ins_sweep() == 1
     # Applications approved and rejected.
     application = MerchantApplication.objects.get(pk=int(world["application"].split("_")[1]))
     merchants.application_approve(application=application, operator=UserFactory())
