@@ -71,8 +71,8 @@ def chip_ins_organised(*, user: object) -> QuerySet[ChipIn]:
     return ChipIn.objects.filter(organiser=user).select_related("gift__sku__product")
 
 
-def contributor_names(chip_in: ChipIn) -> list[str]:
-    """The names of those whose share arrived, first payer first, each person once."""
+def _contributors(chip_in: ChipIn) -> dict[int, str]:
+    """User id → name of those whose share arrived, first payer first, each person once."""
     seen: dict[int, str] = {}
     for user_id, name in (
         chip_in.contributions.filter(status__in=[CS.PAID, CS.REFUNDED])
@@ -80,7 +80,12 @@ def contributor_names(chip_in: ChipIn) -> list[str]:
         .values_list("user_id", "display_name")
     ):
         seen.setdefault(user_id, name)
-    return list(seen.values())
+    return seen
+
+
+def contributor_names(chip_in: ChipIn) -> list[str]:
+    """The names of those whose share arrived, first payer first, each person once."""
+    return list(_contributors(chip_in).values())
 
 
 def from_line(gift: object) -> str:
@@ -90,8 +95,13 @@ def from_line(gift: object) -> str:
         chip_in = gift.chip_in  # loaded with the gift on the claim page (gift_by_token)
     except ChipIn.DoesNotExist:
         return ""
+    # The organiser is named once, as the gift's "from", whatever name their share took.
     names = [gift.sender_name]
-    names += [n for n in contributor_names(chip_in) if n != gift.sender_name]
+    names += [
+        name
+        for user_id, name in _contributors(chip_in).items()
+        if user_id != gift.sender_id and name != gift.sender_name
+    ]
     if len(names) == 1:
         return _("from %(name)s") % {"name": names[0]}
     if len(names) <= NAMES_SHOWN:

@@ -352,6 +352,15 @@ def test_the_recipient_reads_the_first_names_and_how_many_friends(client) -> Non
     assert selectors.from_line(chip_in.gift) == "from 小明, 小红 and 3 friends"
 
 
+def test_the_organisers_own_share_does_not_count_them_as_another_friend(client) -> None:
+    organiser = UserFactory()
+    chip_in = create_chip_in(price="100.00", sender_name="小明", organiser=organiser)
+    chip_in_share(client, chip_in, "50", name="小红")
+    mine = take_share(chip_in, "50", user=organiser, name="王小明")  # their account's name
+    pay_share(client, mine)
+    assert selectors.from_line(chip_in.gift) == "from 小明 and 小红"
+
+
 def test_contributors_see_the_names_but_only_their_own_amount(client) -> None:
     chip_in = create_chip_in(price="300.00")
     friend = UserFactory()
