@@ -18,5 +18,5 @@ urlpatterns = [
     path("gifts/chip-ins/", chipin.mine, name="chip_in_mine"),
     path("gifts/chip-ins/<int:pk>/", chipin.status, name="chip_in_status"),
     path("gifts/chip-ins/<int:pk>/cancel/", chipin.cancel, name="chip_in_cancel"),
-    path("c/<str:token>/", chipin.share, name="chip_in"),
+    path("chip-in/<str:token>/", chipin.share, name="chip_in"),
 ]

@@ -82,7 +82,7 @@ def test_signing_in_comes_before_paying_a_share() -> None:
     chip_in = create_chip_in()
     response = browser().post(share_path(chip_in), {"amount": "50", "display_name": "x"})
     assert response.status_code == 302
-    assert response.url.startswith("/account/login/?next=/c/")
+    assert response.url.startswith("/account/login/?next=/chip-in/")
     assert Contribution.objects.count() == 0
 
 
@@ -102,7 +102,7 @@ def test_a_stranger_cannot_open_a_chip_ins_status_page() -> None:
 
 
 def test_a_wrong_share_link_is_not_found() -> None:
-    assert browser().get("/c/not-a-token/").status_code == 404
+    assert browser().get("/chip-in/not-a-token/").status_code == 404
 
 
 def test_the_funded_organiser_gets_the_gift_link(client) -> None:
