@@ -161,3 +161,12 @@ def phone(browser: Browser, server_url: str) -> Iterator[Page]:
     context.set_default_timeout(TIMEOUT_MS)
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture
+def desktop(browser: Browser, server_url: str) -> Iterator[Page]:
+    """A desktop browser (no phone user agent): payment pages offer the desktop flows."""
+    context = browser.new_context(locale="en-US", base_url=server_url)
+    context.set_default_timeout(TIMEOUT_MS)
+    yield context.new_page()
+    context.close()
