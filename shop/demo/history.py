@@ -488,7 +488,8 @@ def _deliver(at: datetime) -> None:
         body = notification.body.encode()
         headers = {SIGNATURE_HEADER: signing.sign(body, settings.SANDBOX_SECRET)}
         payments.notification_handle(
-            notification=gateway.parse_notification(body=body, headers=headers)
+            notification=gateway.parse_notification(body=body, headers=headers),
+            gateway=gateway.name,
         )
     SandboxNotification.objects.filter(pk__in=[n.pk for n in sent]).update(
         delivered_at=at, attempts=F("attempts") + 1
