@@ -1,14 +1,18 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from shop.core.page_cache import anonymous_page_cache
+
 from . import selectors
 from .forms import FinderForm
 
 CHART_PAGE_LENGTH = 50
 
 
+@anonymous_page_cache
 def gift_charts(request: HttpRequest) -> HttpResponse:
-    """The gift chart (overall or one top-level category) and rising brands."""
+    """The gift chart (overall or one top-level category) and rising brands; cached like
+    the other storefront pages, and dropped from the cache when a recompute lands."""
     categories = selectors.chart_categories()
     category = next((c for c in categories if c.slug == request.GET.get("category")), None)
     chart = selectors.gift_chart(category=category, limit=CHART_PAGE_LENGTH)
