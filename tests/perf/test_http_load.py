@@ -90,7 +90,9 @@ class Server:
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=log.open("w"), stderr=subprocess.STDOUT
         )
-        deadline = time.monotonic() + 30
+        # The master loads the application and search's dictionaries before it forks:
+        # seconds on a quiet machine, longer on a busy one.
+        deadline = time.monotonic() + 120
         while not self._answers():
             if self.process.poll() is not None or time.monotonic() > deadline:
                 self.stop()
