@@ -113,6 +113,14 @@ class Product(models.Model):
         indexes = [
             models.Index(fields=["status", "category"], name="product_status_category"),
             models.Index(fields=["merchant", "status"], name="product_merchant_status"),
+            # The listing's default order, newest first: PostgreSQL walks it and stops
+            # after a page instead of sorting every listed product.
+            models.Index(
+                F("created_at").desc(),
+                F("id").desc(),
+                condition=Q(status="listed"),
+                name="product_listed_newest",
+            ),
         ]
 
     def __str__(self) -> str:

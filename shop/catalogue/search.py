@@ -66,6 +66,18 @@ def _segmenter():  # -> jieba.Tokenizer
     return tokenizer
 
 
+def warm_up() -> None:
+    """Load jieba's dictionary and pypinyin's tables now rather than on the first search.
+
+    The web server calls it once when it loads the application (shop/wsgi.py): with
+    gunicorn's preload_app the master loads them before it forks, so every worker, and
+    each one that max_requests replaces, starts with them (shared), and no shopper's
+    search waits seconds for a dictionary.
+    """
+    _segmenter()
+    _pinyin()
+
+
 @cache
 def _pinyin():  # -> tuple of pypinyin's lazy_pinyin and its initials style
     """pypinyin, imported on first use for the same reason (its tables take half a second)."""

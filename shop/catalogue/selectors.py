@@ -1,5 +1,9 @@
 """Reads for the storefront: query counts that do not grow with the catalogue."""
 
+import hashlib
+import logging
+
+from django.core.cache import cache
 from django.db import connections, router
 from django.db.models import (
     Case,
@@ -20,10 +24,13 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from merchants.models import Merchant
+from shop.core import page_cache
 from shop.discovery.models import UNKNOWN_ACCEPTANCE, ChartRun, ProductGiftStats
 
 from . import search
 from .models import Category, Product, ProductImage, SearchSynonym, SearchWord, Sku
+
+logger = logging.getLogger(__name__)
 
 SORTS = {
     "newest": ("-created_at", "-pk"),
@@ -43,8 +50,23 @@ def product_visible() -> QuerySet[Product]:
     ).defer("search_vector")
 
 
+CATEGORY_TREE_KEY = "catalogue:category-tree"
+CATEGORY_TREE_SECONDS = 300
+"""How long the cached tree lives: saving or deleting a category drops it at once (see
+apps.py), and so does a takedown; the lifetime bounds what a bulk update, which sends no
+signal, could leave."""
+
+
 def category_tree() -> list[Category]:
-    """Top-level categories with their subcategories (two queries)."""
+    """Top-level categories with their subcategories: from the cache, else two queries.
+
+    Every storefront page shows the tree (the search box's suggestions, the filters, the
+    home page), and operators change it rarely, through the admin.
+    """
+    return page_cache.generational(CATEGORY_TREE_KEY, _category_tree, CATEGORY_TREE_SECONDS)
+
+
+def _category_tree() -> list[Category]:
     return list(
         Category.objects.filter(parent__isnull=True).prefetch_related(
             Prefetch("children", queryset=Category.objects.order_by("position", "pk"))
@@ -52,12 +74,43 @@ def category_tree() -> list[Category]:
     )
 
 
+def category_tree_forget(**_signal: object) -> None:
+    """The next `category_tree()` reads the database (a category was saved or deleted)."""
+    try:
+        cache.delete(CATEGORY_TREE_KEY)
+    except Exception:
+        logger.warning("cache unavailable", exc_info=True)
+
+
+LISTING_COUNT_SECONDS = 30
+"""How long a listing's product count is reused. Counting reads every matching product,
+so its cost grows with the catalogue; the count may lag a newly listed product by this
+much (a takedown drops it at once, with the cached pages), the products shown never do."""
+
+
+def listing_count(
+    products: QuerySet[Product], *, query: str = "", category: Category | None = None
+) -> int:
+    """How many products `products` (a `product_listing(query=…, category=…)`) has."""
+    key = (
+        "catalogue:count:"
+        + hashlib.sha256(f"{category and category.pk}|{query}".encode()).hexdigest()
+    )
+    return page_cache.generational(key, products.count, LISTING_COUNT_SECONDS)
+
+
 def category_get(*, slug: str) -> Category:
     return get_object_or_404(Category.objects.select_related("parent"), slug=slug)
 
 
+CARD_FIELDS = ("title", "title_en", "created_at", "merchant__name", "merchant__name_en")
+"""The columns a product card shows (templates/includes/product_card.html), and the sort
+key: no description, no search texts, nothing else of the merchant."""
+
+
 def with_card_data(queryset: QuerySet[Product]) -> QuerySet[Product]:
-    """What a product card shows, in the same query: lowest price, stock and cover thumbnail.
+    """What a product card shows, in the same query: its columns (CARD_FIELDS), lowest
+    price, stock and cover thumbnail.
 
     Correlated subqueries rather than a GROUP BY over the SKUs: PostgreSQL then works out
     card data only for the page of products shown (newest first walks the index and stops
@@ -67,7 +120,8 @@ def with_card_data(queryset: QuerySet[Product]) -> QuerySet[Product]:
     active = Sku.objects.filter(product=OuterRef("pk"), is_active=True)
     per_product = active.order_by().values("product")
     return (
-        queryset.select_related("category", "merchant")
+        queryset.select_related("merchant")
+        .only(*CARD_FIELDS)
         .filter(Exists(active))
         .annotate(
             min_price=Subquery(per_product.annotate(v=Min("price")).values("v")),

@@ -1,9 +1,11 @@
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.decorators import method_decorator
+from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.views.generic import ListView
 
@@ -30,6 +32,18 @@ def home(request: HttpRequest) -> HttpResponse:
             "rising_brands": discovery.rising_brands(limit=5),
         },
     )
+
+
+class KnownCountPaginator(Paginator):
+    """A paginator told its count (`selectors.listing_count`, cached) instead of counting."""
+
+    def __init__(self, *args: object, count: int, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self.known_count
 
 
 @method_decorator(anonymous_page_cache, name="dispatch")
@@ -60,6 +74,12 @@ class ProductListView(ListView):
                     child.parent = top
                     return child
         return None
+
+    def get_paginator(self, queryset, per_page, **kwargs: object) -> Paginator:
+        count = selectors.listing_count(
+            queryset, query=self.form.value("q"), category=self.category
+        )
+        return KnownCountPaginator(queryset, per_page, count=count, **kwargs)
 
     def get_queryset(self):
         return selectors.product_listing(

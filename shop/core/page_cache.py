@@ -34,6 +34,7 @@ import time
 import uuid
 from collections.abc import Callable
 from functools import wraps
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -47,6 +48,7 @@ _CSRF_INPUT = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 _PLACEHOLDER = "@@csrf-token@@"
 _MESSAGES_COOKIE = "messages"
 _GENERATION = "page:generation"
+T = TypeVar("T")
 
 
 def invalidate_all() -> None:
@@ -55,6 +57,26 @@ def invalidate_all() -> None:
         cache.set(_GENERATION, uuid.uuid4().hex, timeout=None)
     except Exception:
         logger.warning("page cache unavailable", exc_info=True)
+
+
+def generational(key: str, compute: Callable[[], T], seconds: int) -> T:
+    """`compute()`, kept `seconds` in the cache and dropped with the pages by
+    `invalidate_all()` (a takedown): for values a page reads that may lag a little, such as
+    a listing's product count. One cache round trip; a failing cache computes."""
+    try:
+        found = cache.get_many([_GENERATION, key])
+    except Exception:
+        logger.warning("page cache unavailable", exc_info=True)
+        return compute()
+    generation, hit = found.get(_GENERATION), found.get(key)
+    if hit is not None and hit[0] == generation:
+        return hit[1]
+    value = compute()
+    try:
+        cache.set(key, (generation, value), seconds)
+    except Exception:
+        logger.warning("page cache unavailable", exc_info=True)
+    return value
 
 
 def _cacheable(request: HttpRequest) -> bool:

@@ -126,13 +126,19 @@ def _giftable(
 
 def also_given(*, product: Product, limit: int = 6) -> list[Product]:
     """ "People who gave this also gave…": giftable products in stock, most shared senders
-    first, with card data (`min_price`, `stock_total`, `cover`). One query."""
-    entries = AlsoGivenEntry.objects.filter(
-        run=_latest_run(), product=product, other=OuterRef("pk")
-    )
-    products = _giftable().annotate(also_rank=Subquery(entries.values("rank")[:1]))
-    products = with_card_data(products.filter(also_rank__isnull=False))
-    return list(products.order_by("also_rank")[:limit])
+    first, with card data (`min_price`, `stock_total`, `cover`).
+
+    Two queries at most: the run's few entries for this product, then those products under
+    the shop's live rules. Not one query driven by every giftable product, whose cost grew
+    with the catalogue, nor one with the entries as a subquery, which PostgreSQL took
+    longer to plan than to run.
+    """
+    entries = AlsoGivenEntry.objects.filter(run=_latest_run(), product=product)
+    ranks = dict(entries.order_by("rank").values_list("other_id", "rank"))
+    if not ranks:
+        return []
+    products = with_card_data(_giftable().filter(pk__in=list(ranks)))
+    return sorted(products, key=lambda p: ranks[p.pk])[:limit]
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from django.utils.translation import gettext_noop
 from gifting.models import Gift, GiftClaim
 from merchants.models import Merchant
 from shop.catalogue.models import Category, Product, Sku
-from shop.core import jobs
+from shop.core import jobs, page_cache
 from shop.orders.models import Order
 
 from .models import AlsoGivenEntry, ChartRun, GiftChartEntry, ProductGiftStats, RisingBrandEntry
@@ -241,4 +241,7 @@ def charts_recompute(*, now: datetime | None = None) -> ChartRun:
         ChartRun.objects.filter(pk__lt=run.pk).delete()
         run.duration_ms = round((time.monotonic() - started) * 1000)
         run.save(update_fields=["duration_ms"])
+        # Cached pages show the charts (the chart page, home, zero-result searches): the
+        # new run shows at once, not after the old copies expire.
+        transaction.on_commit(page_cache.invalidate_all)
     return run

@@ -7,6 +7,10 @@ the requests need) and returns data the factories read; `path(data, n)` and
 row a request (e.g. a gift that can be claimed once) and stops when they run out; one
 without cycles through its paths for the whole run.
 
+A `page` target is a storefront page: it is measured at every catalogue size, on a server
+with the page cache off (`cold_floor_share` is its target) and on one with it on
+(`floor_share`). Other targets run once, at the largest size, with the cache on.
+
 To add a target, append one `Target(...)` to TARGETS.
 """
 
@@ -49,6 +53,8 @@ class Target:
     floor_share: float | None = None  # the issue's target: this share of the floor's rps
     is_floor: bool = False
     concurrency: int | None = None  # requests in flight; default BENCH_HTTP_CONCURRENCY
+    page: bool = False  # measured cold and cached at every catalogue size
+    cold_floor_share: float | None = None  # the target with the page cache off
 
     def plan(self) -> dict:
         """Everything the load process needs, as JSON: no callables cross the process."""
@@ -77,9 +83,9 @@ def _links(count: int) -> Callable[[], dict]:
 SEARCHES = ("咖啡", "杯子", "背包", "kafei", "cofee", "bag", "耳机", "围巾", "mug", "礼盒")
 
 
-def _cold_search(data: dict, n: int) -> str:
-    """A shopper's query, never the same URL twice in a cycle: the page cache cannot help."""
-    return f"/products/?q={quote(SEARCHES[n % len(SEARCHES)])}&n={n}"
+def _search(data: dict, n: int) -> str:
+    """A shopper's query, in turn (cold or cached depends on the server measured)."""
+    return f"/products/?q={quote(SEARCHES[n % len(SEARCHES)])}"
 
 
 CLAIMS = 6_000  # more than two workers can accept in one run
@@ -96,15 +102,32 @@ def _brand() -> dict:
 
 
 TARGETS: list[Target] = [
-    Target("floor (/healthz)", "GET", lambda d, n: "/healthz", is_floor=True),
-    Target("listing", "GET", lambda d, n: "/products/", floor_share=0.5),
-    Target("search (cold)", "GET", _cold_search, floor_share=0.5),
+    Target("floor (/healthz)", "GET", lambda d, n: "/healthz", is_floor=True, page=True),
+    Target(
+        "listing",
+        "GET",
+        lambda d, n: "/products/",
+        floor_share=0.5,
+        page=True,
+        cold_floor_share=0.15,
+    ),
+    Target("home", "GET", lambda d, n: "/", page=True, cold_floor_share=0.15),
+    Target("search", "GET", _search, page=True, cold_floor_share=0.15),
     Target(
         "product page",
         "GET",
         lambda d, n: f"/products/{d['product']}/",
         setup=_first_product,
         floor_share=0.5,
+        page=True,
+        cold_floor_share=0.2,
+    ),
+    Target(
+        "gift chart",
+        "GET",
+        lambda d, n: "/charts/gifts/",
+        page=True,
+        cold_floor_share=0.15,
     ),
     Target(
         "claim page (GET)",

@@ -69,9 +69,10 @@ def _load(gifts: int) -> None:
     statements = [
         "SET LOCAL session_replication_role = replica",
         """INSERT INTO catalogue_product (merchant_id, category_id, title, title_en, description,
-               description_en, status, featured, review_note, created_at, updated_at)
+               description_en, status, featured, review_note, search_document, search_title,
+               created_at, updated_at)
            SELECT %(merchant0)s + i %% %(merchants)s, %(leaf0)s + i %% %(leaves)s, '商品' || i,
-                  'Product ' || i, '', '', 'listed', false, '', now(), now()
+                  'Product ' || i, '', '', 'listed', false, '', '', '', now(), now()
            FROM generate_series(0, %(products)s - 1) i""",
         """INSERT INTO catalogue_sku (product_id, code, attributes, price, is_active, position)
            SELECT id, 'B-' || id, '{}', 20 + id %% 400, true, 0 FROM catalogue_product""",

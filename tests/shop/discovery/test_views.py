@@ -3,6 +3,8 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from merchants.models import MerchantStaff
@@ -126,3 +128,27 @@ def test_merchant_sees_its_own_chart_positions_in_its_dashboard(
     assert "<td>All products</td><td>2</td><td>Rose Tea</td><td>2</td>" in page
     assert "Rising brands: No. 2" in page
     assert "Canvas Bag" not in page
+
+
+def test_chart_page_is_served_from_the_page_cache(client) -> None:
+    url = reverse("discovery:gift_charts")
+    client.get(url)
+
+    with CaptureQueriesContext(connection) as second:
+        page = client.get(url)
+
+    assert page.status_code == 200
+    assert len(second.captured_queries) == 0
+
+
+def test_a_recompute_shows_on_the_cached_chart_page_at_once(
+    client, days_ago, recompute, django_capture_on_commit_callbacks
+) -> None:
+    url = reverse("discovery:gift_charts")
+    gift_history(SkuFactory(product__title_en="Rose Tea"), when=days_ago(1))
+    assert "Rose Tea" not in client.get(url).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        recompute()
+
+    assert "Rose Tea" in client.get(url).content.decode()
