@@ -60,3 +60,11 @@ def test_no_admin_page_shows_a_raw_field_name(language: str) -> None:
         if found:
             problems.append(f"{url}: {sorted(found)}")
     assert not problems, "\n".join(problems)
+
+
+def test_the_themes_own_menus_read_in_chinese() -> None:
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    text = _visible_text(client.get(reverse("admin:index")).content.decode())
+    assert "全部应用" in text and "All applications" not in text
+    assert "待发货订单" in text and "Orders to ship" not in text
