@@ -23,4 +23,3 @@ def site_header(request: HttpRequest) -> str:
 
 def site_title(request: HttpRequest) -> str:
     return gettext("Gift Shop back office")
-

@@ -23,8 +23,10 @@ from shop.payments.models import Refund
 
 from .models import Merchant, MerchantApplication
 
-# The order list's filter for "paid, not shipped yet" (the sidebar's and dashboard's link).
-TO_SHIP_QUERY = f"?status__exact={Order.Status.PAID}"
+# Paid and not shipped yet (a partial refund still ships): the dashboard's count, and the
+# order list's filter behind the sidebar's and the dashboard's "Orders to ship" link.
+TO_SHIP = [Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED]
+TO_SHIP_QUERY = f"?status__in={','.join(TO_SHIP)}&shipped_at__isnull=True"
 
 SOLD = [
     Order.Status.PAID,
@@ -118,11 +120,7 @@ def dashboard(*, merchant: Merchant | None) -> Dashboard:
     daily = [(day, money.total(by_day.get(day))) for day in days]
     return Dashboard(
         merchant=merchant,
-        to_ship=_orders(merchant)
-        .filter(
-            status__in=[Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED], shipped_at__isnull=True
-        )
-        .count(),
+        to_ship=_orders(merchant).filter(status__in=TO_SHIP, shipped_at__isnull=True).count(),
         periods=[_period(merchant, 7), _period(merchant, 30)],
         daily_sales=daily,
         chart_positions=merchant_chart_positions(merchant=merchant) if merchant else None,
