@@ -23,7 +23,7 @@ import logging
 import re
 import zipfile
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
 
@@ -33,6 +33,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import fields, resources
 from import_export.formats import base_formats
@@ -57,6 +58,7 @@ logger = logging.getLogger(__name__)
 # The XLSX is a zip: its parts unzipped may not exceed this (a "zip bomb" is refused).
 MAX_UNZIPPED_BYTES = 10 * settings.IMPORT_MAX_BYTES
 PROGRESS_EVERY = 25  # rows between two progress writes
+STALE_AFTER = timedelta(minutes=2)  # a running job untouched this long is published again
 MAX_PRICE = Decimal("99999999.99")  # Sku.price: 10 digits, 2 decimals
 FORMATS = {".csv": base_formats.CSV, ".xlsx": base_formats.XLSX}
 
@@ -593,7 +595,7 @@ def _run(job: ImportJob, *, dry_run: bool) -> dict:
     table = read_table(bytes(job.data), job.filename, columns, required)
 
     def progress(done: int) -> None:
-        ImportJob.objects.filter(pk=job.pk).update(done_rows=done)
+        ImportJob.objects.filter(pk=job.pk).update(done_rows=done, updated_at=timezone.now())
 
     resource = resource_class(job.merchant, progress if dry_run else None)
     # The check writes nothing and so needs no transaction (its progress commits as it
@@ -666,23 +668,47 @@ def import_job_apply(*, job: ImportJob) -> ImportJob:
     return job
 
 
-def import_job_run(*, job_id: int) -> ImportJob:
+def import_job_run(*, job_id: int) -> ImportJob | None:
     """Apply the job's rows in one transaction: every row or none (rows are checked again,
-    as the shop may have changed since the check). The file is dropped once applied."""
-    job = ImportJob.objects.select_related("merchant").get(pk=job_id)
-    if job.status != ImportJob.Status.APPLYING:
-        return job
-    try:
-        report = _run(job, dry_run=False)
-    except ImportRefused as error:
-        report = {"error": str(error), "rows": []}
-    applied = not report.get("error") and not report["rows"]
-    job.report = report
-    job.status = ImportJob.Status.APPLIED if applied else ImportJob.Status.FAILED
-    if applied:
-        job.data = b""
-    job.save(update_fields=["report", "status", "data", "updated_at"])
+    as the shop may have changed since the check). The job's row is locked and its status
+    written in that transaction, so a redelivered or repeated task applies nothing twice.
+    The file is dropped once applied."""
+    with transaction.atomic():
+        job = (
+            ImportJob.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("merchant")
+            .filter(pk=job_id, status=ImportJob.Status.APPLYING)
+            .first()
+        )
+        if job is None:
+            return None
+        try:
+            report = _run(job, dry_run=False)
+        except ImportRefused as error:
+            report = {"error": str(error), "rows": []}
+        applied = not report.get("error") and not report["rows"]
+        job.report = report
+        job.status = ImportJob.Status.APPLIED if applied else ImportJob.Status.FAILED
+        if applied:
+            job.data = b""
+        job.save(update_fields=["report", "status", "data", "updated_at"])
     return job
+
+
+def import_job_nudge(*, job: ImportJob, now: datetime | None = None) -> bool:
+    """Publish a running job's task again if nothing has moved it for STALE_AFTER (the
+    broker was down when it was published, or a worker died): both tasks are safe to
+    repeat. True if it was published."""
+    now = now or timezone.now()
+    task = {
+        ImportJob.Status.CHECKING: tasks.import_job_check_task,
+        ImportJob.Status.APPLYING: tasks.import_job_apply_task,
+    }.get(job.status)
+    if task is None or job.updated_at > now - STALE_AFTER:
+        return False
+    if not ImportJob.objects.filter(pk=job.pk, updated_at=job.updated_at).update(updated_at=now):
+        return False  # another page view nudged it first
+    return publish(task, job.pk)
 
 
 def import_job_for(*, user: object, job_id: int) -> ImportJob | None:

@@ -95,6 +95,8 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
             imports.import_job_apply(job=job)
         return redirect("backoffice:import_job", job.pk)
     running = job.status in (ImportJob.Status.CHECKING, ImportJob.Status.APPLYING)
+    if running:
+        imports.import_job_nudge(job=job)
     again = (
         "backoffice:catalogue_import"
         if job.kind == ImportJob.Kind.CATALOGUE

@@ -3,6 +3,7 @@
 import io
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -14,6 +15,7 @@ from merchants.models import ImportJob
 from shop.catalogue.models import Product, Sku, StockRecord
 from shop.orders import services as orders
 from shop.orders.models import Order, OrderEvent
+from tests.factories import CategoryFactory
 from tests.merchants.world import Shop
 
 pytestmark = pytest.mark.django_db
@@ -411,3 +413,38 @@ def test_carriers_are_known_by_name_or_code() -> None:
         "中通快递",
         None,
     ]
+
+
+# --- the job ---------------------------------------------------------------------------
+
+
+def test_a_repeated_apply_task_applies_nothing_twice(shop_a: Shop) -> None:
+    job = apply(check(shop_a, catalogue_csv(shop_a, new_product_row(shop_a))))
+
+    assert imports.import_job_run(job_id=job.pk) is None
+    assert Product.objects.filter(title="新礼盒").count() == 1
+
+
+def test_a_running_job_left_alone_is_published_again(shop_a: Shop, monkeypatch) -> None:
+    published = []
+    monkeypatch.setattr(
+        imports, "publish", lambda task, *args: published.append((task.name, args)) or True
+    )
+    job = imports.import_job_create(
+        user=shop_a.owner,
+        kind=ImportJob.Kind.CATALOGUE,
+        upload=upload(catalogue_csv(shop_a, new_product_row(shop_a))),
+    )
+
+    assert not imports.import_job_nudge(job=job)
+    assert imports.import_job_nudge(job=job, now=job.updated_at + imports.STALE_AFTER * 2)
+    assert published == [("merchants.tasks.import_job_check_task", (job.pk,))]
+
+
+def test_the_readmes_example_file_imports_cleanly(shop_a: Shop) -> None:
+    shop_a.merchant.categories.add(CategoryFactory(slug="coffee"))
+    text = (Path(__file__).parents[1] / "fixtures" / "catalogue-import-example.csv").read_text()
+
+    job = check(shop_a, text)
+
+    assert (job.status, job.report["new"]) == (ImportJob.Status.CHECKED, 2)
