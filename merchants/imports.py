@@ -33,7 +33,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from import_export import fields, resources
 from import_export.formats import base_formats
@@ -591,6 +591,16 @@ def _report(result: Result) -> dict:
 
 
 def _run(job: ImportJob, *, dry_run: bool) -> dict:
+    """The rows run through the job's resource; refusals and messages in the uploader's
+    language, as the page shows them to them."""
+    with translation.override(job.language):
+        try:
+            return _rows(job, dry_run=dry_run)
+        except ImportRefused as error:
+            return {"error": str(error), "rows": []}
+
+
+def _rows(job: ImportJob, *, dry_run: bool) -> dict:
     resource_class, columns, required = RESOURCES[job.kind]
     table = read_table(bytes(job.data), job.filename, columns, required)
 
@@ -633,6 +643,7 @@ def import_job_create(*, user: object, kind: str, upload: UploadedFile) -> Impor
         user=user,
         kind=kind,
         filename=PurePath(upload.name or "").name[:200],
+        language=translation.get_language() or settings.LANGUAGE_CODE,
         data=data,
         total_rows=table.height,
     )
@@ -645,10 +656,7 @@ def import_job_check(*, job_id: int) -> ImportJob:
     job = ImportJob.objects.select_related("merchant").get(pk=job_id)
     if job.status != ImportJob.Status.CHECKING:
         return job
-    try:
-        report = _run(job, dry_run=True)
-    except ImportRefused as error:
-        report = {"error": str(error), "rows": []}
+    report = _run(job, dry_run=True)
     job.report = report
     job.done_rows = job.total_rows
     clean = not report.get("error") and not report["rows"]
@@ -682,10 +690,7 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
         )
         if job is None:
             return None
-        try:
-            report = _run(job, dry_run=False)
-        except ImportRefused as error:
-            report = {"error": str(error), "rows": []}
+        report = _run(job, dry_run=False)
         applied = not report.get("error") and not report["rows"]
         job.report = report
         job.status = ImportJob.Status.APPLIED if applied else ImportJob.Status.FAILED

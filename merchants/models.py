@@ -247,6 +247,7 @@ class ImportJob(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     filename = models.CharField(max_length=200)
+    language = models.CharField(max_length=10)  # the uploader's: the report's messages are in it
     data = models.BinaryField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.CHECKING)
     total_rows = models.PositiveIntegerField(default=0)

@@ -19,7 +19,7 @@ from gifting import changes
 from merchants.models import Merchant
 from shop.catalogue.models import Category, Product, Sku
 from shop.orders.models import Order, OrderLine
-from tests.browser.conftest import TIMEOUT_MS
+from tests.browser.conftest import TIMEOUT_MS, watch
 from tests.changes import NEW_ADDRESS, accepted_claim
 from tests.factories import CategoryFactory, MerchantFactory, ProductFactory, SkuFactory
 from tests.merchants.world import ADDRESSES, merchant_user, place_order
@@ -55,18 +55,7 @@ def owner(browser: Browser, server_url: str, merchant: Merchant) -> Iterator[Pag
     context = browser.new_context(viewport=LAPTOP, locale="en-US", base_url=server_url)
     context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
-    problems: list[str] = []
-    page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
-    page.on(
-        "response",
-        lambda response: (
-            problems.append(f"HTTP {response.status}: {response.url}")
-            if response.status >= 400
-            and response.url.startswith(server_url)
-            and not response.url.endswith("/favicon.ico")
-            else None
-        ),
-    )
+    problems = watch(page, server_url)
     page.goto("/admin/login/?next=/admin/")
     page.locator("#id_username").fill("owner@example.com")
     page.locator("#id_password").fill(PASSWORD)

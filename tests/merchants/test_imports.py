@@ -448,3 +448,16 @@ def test_the_readmes_example_file_imports_cleanly(shop_a: Shop) -> None:
     job = check(shop_a, text)
 
     assert (job.status, job.report["new"]) == (ImportJob.Status.CHECKED, 2)
+
+
+def test_the_report_is_in_the_uploaders_language_whatever_the_workers(shop_a: Shop) -> None:
+    with translation.override("zh-hans"):
+        job = imports.import_job_create(
+            user=shop_a.owner,
+            kind=ImportJob.Kind.CATALOGUE,
+            upload=upload(catalogue_csv(shop_a, new_product_row(shop_a, price="abc"))),
+        )
+
+    job = imports.import_job_check(job_id=job.pk)  # the test runs in English
+
+    assert lines_with_errors(job) == {2: "price: “abc”不是价格。"}
