@@ -71,6 +71,8 @@ def test_a_clean_job_is_applied_by_its_apply_button(as_a: Client, shop_a: Shop) 
 
     job.refresh_from_db()
     assert response.status_code == 302 and job.status == ImportJob.Status.APPLYING
+    page = as_a.get(job_url(job)).content.decode()
+    assert "Writing 1 row in one go" in page and '<meta http-equiv="refresh"' in page
 
 
 def test_an_oversized_upload_is_a_form_error(as_a: Client, shop_a: Shop, settings) -> None:
