@@ -312,6 +312,7 @@ class CatalogueResource(ShopResource):
         self.products_by_title: dict[str, Product] = {}  # new products in this file
         self.products_seen: dict[int, Product] = {}  # id(product) → product, read once
         self.saved: set[int] = set()  # id(product) of products saved in this run
+        self.to_index: list[Product] = []  # saved products, their search terms refreshed at the end
         self.codes: dict[int, set[str]] = {}  # id(product) → SKU codes in this file
         self.categories = {c.slug: c for c in merchant.categories.all()}
 
@@ -468,6 +469,13 @@ class CatalogueResource(ShopResource):
         if errors:
             raise ValidationError(errors)
 
+    def after_import(self, dataset, result, **kwargs) -> None:
+        """The saved products' search terms, in batches, in the apply's transaction."""
+        for start in range(0, len(self.to_index), catalogue.INDEX_BATCH_SIZE):
+            catalogue.product_search_index_refresh(
+                products=self.to_index[start : start + catalogue.INDEX_BATCH_SIZE]
+            )
+
     def save_instance(self, instance: Sku, is_create: bool, row: dict, **kwargs) -> None:
         if kwargs.get("dry_run"):
             return
@@ -479,7 +487,8 @@ class CatalogueResource(ShopResource):
                 product.title_en,
                 product.description,
             )
-            catalogue.product_save(product=product)
+            catalogue.product_save(product=product, index=False)
+            self.to_index.append(product)
             if copy_changed and product.status == Product.Status.LISTED:
                 catalogue.product_recheck(product=product)
         instance.product = product

@@ -101,6 +101,7 @@ def test_applying_a_clean_file_adds_the_product_its_skus_and_their_stock_as_draf
     assert job.status == ImportJob.Status.APPLIED
     product = Product.objects.get(title="新礼盒", merchant=shop_a.merchant)
     assert product.status == Product.Status.DRAFT
+    assert "礼盒" in product.search_title  # indexed for search, once listed
     prices = {
         sku.code: (sku.price, sku.stock.quantity, sku.attributes) for sku in product.skus.all()
     }
