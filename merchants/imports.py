@@ -395,9 +395,9 @@ class CatalogueResource(ShopResource):
             )
         product._copy_before = (product.title, product.title_en, product.description)
         product.title = title
-        product.title_en = row.get("product_title_en", "")
-        if "description" in row:
-            product.description = row["description"]
+        for column, name in (("product_title_en", "title_en"), ("description", "description")):
+            if column in row:  # a column left out of the file leaves the text as it is
+                setattr(product, name, row[column])
         if category is not None:
             product.category = category
         for finding in catalogue.product_compliance_findings(product):

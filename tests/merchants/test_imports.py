@@ -462,3 +462,13 @@ def test_the_report_is_in_the_uploaders_language_whatever_the_workers(shop_a: Sh
     job = imports.import_job_check(job_id=job.pk)  # the test runs in English
 
     assert lines_with_errors(job) == {2: "price: “abc”不是价格。"}
+
+
+def test_a_column_left_out_of_the_file_leaves_that_text_as_it_is(shop_a: Shop) -> None:
+    sku = shop_a.sku
+    text = f"sku_id,product_title,category,sku_code,price\n{sku.pk},{sku.product.title},{shop_a.category.slug},{sku.code},99.00\n"
+
+    apply(check(shop_a, text))
+
+    sku.product.refresh_from_db()
+    assert (sku.product.title_en, sku.product.description) == ("Product A", "好东西。")
