@@ -9,6 +9,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from shop.core.admin import ReadOnlyAdmin, ReadOnlyInline
+from shop.core.admin_theme import ThemedTabularInline
 from shop.core.exports import CsvWriter
 
 from . import selectors, services
@@ -23,7 +24,7 @@ from .models import (
 from .selectors import is_operator, merchant_for_user
 
 
-class MerchantStaffInline(admin.TabularInline):
+class MerchantStaffInline(ThemedTabularInline):
     model = MerchantStaff
     extra = 0
     fields = ["user", "role", "created_at"]

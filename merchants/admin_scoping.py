@@ -8,16 +8,17 @@ Platform models (ledger, users, categories, applications) have `OperatorOnlyAdmi
 the "merchant staff" group holds permissions only on merchant-owned models.
 """
 
-from django.contrib import admin
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+
+from shop.core.admin_theme import ThemedModelAdmin
 
 from .models import Merchant
 from .selectors import is_operator, merchant_for_user, scope_to_merchant
 from .tenancy import tenancy
 
 
-class MerchantScopedAdmin(admin.ModelAdmin):
+class MerchantScopedAdmin(ThemedModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return scope_to_merchant(super().get_queryset(request), request.user)
 
@@ -49,7 +50,7 @@ class MerchantScopedAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
 
 
-class OperatorOnlyAdmin(admin.ModelAdmin):
+class OperatorOnlyAdmin(ThemedModelAdmin):
     """Platform models: merchant staff never see them, whatever permissions they hold."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:

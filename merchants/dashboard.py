@@ -6,15 +6,22 @@ from decimal import Decimal
 
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from gifting import selectors as gifting
 from gifting.models import Gift
+from shop.catalogue.models import Product
 from shop.core import money
+from shop.core.models import JobItem
 from shop.discovery.selectors import ChartPositions, merchant_chart_positions
-from shop.orders.models import Order
+from shop.notices.models import Notice
+from shop.orders.models import Order, RefundRequest
+from shop.partners.models import WebhookDelivery
+from shop.payments.models import Refund
 
-from .models import Merchant
+from .models import Merchant, MerchantApplication
 
 SOLD = [
     Order.Status.PAID,
@@ -141,3 +148,64 @@ def bar_chart_svg(
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
         f'role="img" aria-label="sales per day">{"".join(bars)}</svg>'
     )
+
+
+@dataclass(frozen=True)
+class Queue:
+    """One thing waiting for operators: how many, and the admin list that holds them."""
+
+    title: str
+    count: int
+    url: str
+
+
+def platform_queues() -> list[Queue]:
+    """What operators have to act on, one count query each (constant in the data's size)."""
+    waiting = [
+        (
+            _("Shop applications waiting"),
+            MerchantApplication.objects.filter(status=MerchantApplication.Status.SUBMITTED),
+            "admin:merchants_merchantapplication_changelist",
+            f"?status__exact={MerchantApplication.Status.SUBMITTED}",
+        ),
+        (
+            _("Products in review"),
+            Product.objects.filter(status=Product.Status.PENDING_REVIEW),
+            "admin:catalogue_product_changelist",
+            f"?status__exact={Product.Status.PENDING_REVIEW}",
+        ),
+        (
+            _("Refund requests waiting for a shop"),
+            RefundRequest.objects.filter(status=RefundRequest.Status.REQUESTED),
+            "admin:orders_refundrequest_changelist",
+            f"?status__exact={RefundRequest.Status.REQUESTED}",
+        ),
+        (
+            _("Refunds pending at the provider"),
+            Refund.objects.filter(status=Refund.Status.PENDING),
+            "admin:payments_refund_changelist",
+            f"?status__exact={Refund.Status.PENDING}",
+        ),
+        (
+            _("Jobs parked (need attention)"),
+            JobItem.objects.filter(status=JobItem.Status.PARKED),
+            "admin:core_jobitem_changelist",
+            f"?status__exact={JobItem.Status.PARKED}",
+        ),
+        (
+            _("Notices parked (need attention)"),
+            Notice.objects.filter(status=Notice.Status.PARKED),
+            "admin:notices_notice_changelist",
+            f"?status__exact={Notice.Status.PARKED}",
+        ),
+        (
+            _("Webhook deliveries that gave up"),
+            WebhookDelivery.objects.filter(status=WebhookDelivery.Status.FAILED),
+            "admin:partners_webhookdelivery_changelist",
+            f"?status__exact={WebhookDelivery.Status.FAILED}",
+        ),
+    ]
+    return [
+        Queue(title=str(title), count=rows.count(), url=reverse(name) + query)
+        for title, rows, name, query in waiting
+    ]

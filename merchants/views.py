@@ -18,21 +18,31 @@ from .selectors import is_operator, merchant_for_user
 STATUS_SALT = "merchants.application-status"
 
 
-@staff_member_required
-def dashboard(request: HttpRequest) -> HttpResponse:
-    """The admin dashboard: the merchant's own figures, or the platform's for operators."""
-    merchant = None if is_operator(request.user) else merchant_for_user(request.user)
-    if merchant is None and not is_operator(request.user):
-        return render(
-            request, "admin/merchants/dashboard.html", {"title": _("Dashboard"), "missing": True}
-        )
+def _dashboard_context(request: HttpRequest) -> dict:
+    """The dashboard's figures: the merchant's own, or the platform's (and queues) for operators."""
+    operator = is_operator(request.user)
+    merchant = None if operator else merchant_for_user(request.user)
+    if merchant is None and not operator:
+        return {"missing": True}
     data = figures.dashboard(merchant=merchant)
-    context = {
-        "title": _("Dashboard"),
+    return {
         "data": data,
         "chart": mark_safe(figures.bar_chart_svg(data.daily_sales)),  # built from numbers only
+        "to_ship_url": reverse("backoffice:orders_to_ship"),
+        "queues": figures.platform_queues() if operator else [],
     }
+
+
+@staff_member_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The dashboard on its own page (the admin's home page shows the same)."""
+    context = {"title": _("Dashboard"), **_dashboard_context(request)}
     return render(request, "admin/merchants/dashboard.html", context)
+
+
+def admin_index_context(request: HttpRequest, context: dict) -> dict:
+    """UNFOLD["DASHBOARD_CALLBACK"]: the admin's home page is the dashboard."""
+    return {**context, "title": _("Dashboard"), **_dashboard_context(request)}
 
 
 def _status_url(application: MerchantApplication) -> str:

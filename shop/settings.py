@@ -40,6 +40,8 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:{}".format(env.int("POR
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # The admin's theme (shop/core/admin_theme.py); it must come before the admin itself.
+    "unfold.apps.BasicAppConfig",  # not its default config, which swaps in its own admin site
     "shop.core.admin_apps.OperatorAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -79,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
+    "shop.core.middleware.AdminThemeCSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -657,3 +660,23 @@ ALIBABA_SMS_TIMEOUT_SECONDS = env.int("ALIBABA_SMS_TIMEOUT_SECONDS", default=10)
 # parked for operators after NOTICE_MAX_ATTEMPTS tries (beat: NOTICE_SWEEP_SECONDS).
 NOTICE_RETRY_BASE_SECONDS = env.int("NOTICE_RETRY_BASE_SECONDS", default=60)
 NOTICE_MAX_ATTEMPTS = env.int("NOTICE_MAX_ATTEMPTS", default=5)
+
+# --- The admin's theme (django-unfold; shop/core/admin_theme.py) ---------------------------
+UNFOLD = {
+    "SITE_HEADER": "merchants.admin_branding.site_header",
+    "SITE_TITLE": "merchants.admin_branding.site_title",
+    "SITE_SYMBOL": "storefront",
+    "SITE_URL": "/",
+    "SHOW_LANGUAGES": True,
+    "DASHBOARD_CALLBACK": "merchants.views.admin_index_context",
+    "SIDEBAR": {
+        "show_search": True,
+        "show_all_applications": "merchants.admin_navigation.show_all_applications",
+        "navigation": "merchants.admin_navigation.navigation",
+    },
+    # Colours as a static file, never an inline <style> (the CSP): shop/core/admin_site.py.
+    "STYLES": [
+        "shop.core.admin_site.theme_stylesheet",
+        "shop.core.admin_site.shop_stylesheet",
+    ],
+}

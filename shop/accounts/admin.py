@@ -8,11 +8,12 @@ from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin as BaseTOTPDeviceA
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from merchants.admin_scoping import OperatorOnlyAdmin
+from shop.core.admin_theme import ThemedTabularInline
 
 from .models import Address, User
 
 
-class AddressInline(admin.TabularInline):
+class AddressInline(ThemedTabularInline):
     model = Address
     extra = 0
 

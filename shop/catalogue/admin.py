@@ -2,20 +2,21 @@
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.utils.html import format_html_join
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from merchants.admin_scoping import MerchantScopedAdmin, OperatorOnlyAdmin
 from merchants.compliance import highlight
 from merchants.selectors import is_operator
+from shop.core.admin_theme import ThemedTabularInline
 
 from . import services
-from .forms import ProductImageForm
+from .forms import LOW_STOCK, ProductImageForm, SkuForm
 from .models import Category, Product, ProductImage, SearchSynonym, Sku, StockRecord
 
 
-class SubcategoryInline(admin.TabularInline):
+class SubcategoryInline(ThemedTabularInline):
     model = Category
     fk_name = "parent"
     extra = 0
@@ -50,17 +51,35 @@ class CategoryAdmin(OperatorOnlyAdmin):
         return super().get_queryset(request).select_related("parent")
 
 
-class SkuInline(admin.TabularInline):
+class SkuInline(ThemedTabularInline):
     model = Sku
+    form = SkuForm
     extra = 0
-    fields = ["code", "attributes", "price", "is_active", "position"]
+    fields = [
+        "code",
+        "attribute_name_0",
+        "attribute_value_0",
+        "attribute_name_1",
+        "attribute_value_1",
+        "price",
+        "stock",
+        "is_active",
+        "position",
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Sku]:
+        return super().get_queryset(request).select_related("stock")
 
 
-class ProductImageInline(admin.TabularInline):
+class ProductImageInline(ThemedTabularInline):
     model = ProductImage
     form = ProductImageForm
     extra = 0
     fields = ["image", "alt", "position"]
+
+
+# The product page's button that saves and submits the product for review.
+SUBMIT_BUTTON = "_submit_for_review"
 
 
 @admin.register(Product)
@@ -139,7 +158,11 @@ class ProductAdmin(MerchantScopedAdmin):
             if isinstance(instance, ProductImage):
                 services.product_image_save(image=instance)
             else:
-                services.sku_save(sku=instance)
+                stock = next(
+                    (f.cleaned_data.get("stock") for f in formset.forms if f.instance is instance),
+                    None,
+                )
+                services.sku_save(sku=instance, stock=stock)
         formset.save_m2m()
 
     def save_related(
@@ -155,33 +178,52 @@ class ProductAdmin(MerchantScopedAdmin):
     @admin.action(description=_("Submit for review (runs the compliance check)"))
     def submit_for_review(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
         for product in queryset.select_related("merchant"):
-            try:
-                findings = services.product_submit(product=product)
-            except services.ReviewError:
-                self.message_user(
-                    request,
-                    _("%(title)s: already submitted or listed.") % {"title": product.title},
-                    messages.WARNING,
+            self._submit(request, product)
+
+    def _submit(self, request: HttpRequest, product: Product) -> None:
+        """The list action's and the product page's button: submit, and say what came of it."""
+        try:
+            findings = services.product_submit(product=product)
+        except services.ReviewError:
+            self.message_user(
+                request,
+                _("%(title)s: already submitted or listed.") % {"title": product.title},
+                messages.WARNING,
+            )
+            return
+        if findings:
+            terms = ", ".join(sorted({f.term for f in findings}))
+            self.message_user(
+                request,
+                _(
+                    "%(title)s: waiting for review; it contains claims an operator will check: %(terms)s"
                 )
-                continue
-            if findings:
-                terms = ", ".join(sorted({f.term for f in findings}))
-                self.message_user(
-                    request,
-                    _(
-                        "%(title)s: waiting for review; it contains claims an operator will check: %(terms)s"
-                    )
-                    % {"title": product.title, "terms": terms},
-                    messages.WARNING,
-                )
-            elif product.status == Product.Status.LISTED:
-                self.message_user(
-                    request, _("%(title)s: clean, listed now.") % {"title": product.title}
-                )
-            else:
-                self.message_user(
-                    request, _("%(title)s: clean, waiting for review.") % {"title": product.title}
-                )
+                % {"title": product.title, "terms": terms},
+                messages.WARNING,
+            )
+        elif product.status == Product.Status.LISTED:
+            self.message_user(
+                request, _("%(title)s: clean, listed now.") % {"title": product.title}
+            )
+        else:
+            self.message_user(
+                request, _("%(title)s: clean, waiting for review.") % {"title": product.title}
+            )
+
+    def response_change(self, request: HttpRequest, obj: Product) -> HttpResponse:
+        """The product page's "Submit for review" button: save, then submit."""
+        if SUBMIT_BUTTON in request.POST:
+            self._submit(request, obj)
+            return HttpResponseRedirect(request.path)
+        return super().response_change(request, obj)
+
+    def render_change_form(self, request: HttpRequest, context: dict, *args, **kwargs):
+        product = context.get("original")
+        context["can_submit_for_review"] = (
+            product is not None and product.status in services.SUBMITTABLE
+        )
+        context["submit_button"] = SUBMIT_BUTTON
+        return super().render_change_form(request, context, *args, **kwargs)
 
     @admin.action(description=_("Approve: list the selected products"))
     def approve(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
@@ -209,7 +251,7 @@ class ProductAdmin(MerchantScopedAdmin):
 
 @admin.register(StockRecord)
 class StockRecordAdmin(MerchantScopedAdmin):
-    list_display = ["sku", "quantity", "updated_at"]
+    list_display = ["sku", "quantity", "level", "updated_at"]
     list_select_related = ["sku__product"]
     search_fields = ["sku__code", "sku__product__title"]
     list_editable = ["quantity"]
@@ -218,6 +260,23 @@ class StockRecordAdmin(MerchantScopedAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.display(description=_("stock level"), ordering="quantity")
+    def level(self, record: StockRecord) -> str:
+        if record.quantity <= 0:
+            return format_html('<span class="stock-badge stock-out">{}</span>', _("Out of stock"))
+        if record.quantity <= LOW_STOCK:
+            return format_html('<span class="stock-badge stock-low">{}</span>', _("Low"))
+        return format_html('<span class="stock-badge">{}</span>', _("In stock"))
+
+    def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "quantity":
+            kwargs["min_value"] = 0  # a clear form error, never the database's refusal
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: StockRecord, form, change: bool) -> None:
+        """The level is set through the catalogue's service (it refuses negative stock)."""
+        services.stock_set(sku=obj.sku, quantity=obj.quantity)
 
 
 @admin.register(SearchSynonym)

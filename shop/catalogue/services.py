@@ -291,6 +291,10 @@ def product_compliance_findings(product: Product) -> list:
     )
 
 
+# The states a merchant may submit a product for review from.
+SUBMITTABLE = [Product.Status.DRAFT, Product.Status.REJECTED, Product.Status.DELISTED]
+
+
 @transaction.atomic
 def product_submit(*, product: Product) -> list:
     """The merchant submits a draft (or a rejected or delisted product) for review.
@@ -298,11 +302,10 @@ def product_submit(*, product: Product) -> list:
     The compliance check runs now; a clean product goes live at once if the merchant
     allows it, otherwise an operator approves it. Returns the findings.
     """
-    submittable = [Product.Status.DRAFT, Product.Status.REJECTED, Product.Status.DELISTED]
     findings = product_compliance_findings(product)
     auto = not findings and product.merchant.auto_list_clean_products
     target = Product.Status.LISTED if auto else Product.Status.PENDING_REVIEW
-    if not Product.objects.filter(pk=product.pk, status__in=submittable).update(
+    if not Product.objects.filter(pk=product.pk, status__in=SUBMITTABLE).update(
         status=target, review_note=""
     ):
         raise ReviewError("Only a draft, rejected or delisted product can be submitted.")

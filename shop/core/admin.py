@@ -10,10 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from merchants.admin_scoping import OperatorOnlyAdmin
 
 from . import jobs
+from .admin_theme import ThemedModelAdmin, ThemedTabularInline
 from .models import JobItem
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ThemedModelAdmin):
     """For ledgers and logs: rows are written by services, never edited by hand."""
 
     # URLs in these rows (return URLs, webhook endpoints) are https (Django 6's default).
@@ -29,7 +30,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(ThemedTabularInline):
     """Rows shown beside their parent (lines, events, documents), never edited there."""
 
     extra = 0

@@ -11,6 +11,16 @@ from .db_router import REPLICA, read_primary, replica_health
 
 logger = logging.getLogger(__name__)
 RETRY_AFTER_SECONDS = 5
+# Where shop/urls.py mounts the admin (and the dashboard beside it).
+ADMIN_PREFIX = "/admin/"
+# htmx (bundled with the theme) adds one fixed <style> for its loading indicators: allowed by
+# its hash, so an upgrade that changes it shows up in tests/browser/test_admin_theme.py.
+HTMX_INDICATOR_STYLE = "'sha256-bsV5JivYxvGywDAZ22EZJKBFip65Ng9xoJVLbBg7bdo='"
+ADMIN_CSP_UPDATE = {
+    "script-src": ["'unsafe-eval'"],
+    "style-src": [HTMX_INDICATOR_STYLE],
+    "style-src-attr": ["'unsafe-inline'"],
+}
 
 
 class QueryCountMiddleware:
@@ -133,4 +143,27 @@ class ReadYourWritesMiddleware:
                 httponly=True,
                 samesite="Lax",
             )
+        return response
+
+
+class AdminThemeCSPMiddleware:
+    """Lets the admin's theme run under the site's CSP, on the admin's pages only.
+
+    django-unfold drives its menus, tabs, dark mode and inlines with Alpine.js, which
+    evaluates its `x-data` / `x-on` attributes with `new Function` ('unsafe-eval'), and its
+    scrollbars and Alpine's `x-bind:style` write style *attributes* (style-src-attr). Inline
+    <script> and <style> elements stay forbidden there too (the theme's colours are a static
+    file; htmx's one fixed <style> is allowed by hash), and the storefront's policy is
+    unchanged. Only staff, signed in (with their
+    second factor), see these pages. Listed after CSPMiddleware, which builds the header
+    with this update.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith(ADMIN_PREFIX):
+            response._csp_update = ADMIN_CSP_UPDATE  # type: ignore[attr-defined]
         return response

@@ -42,7 +42,8 @@ def test_an_operator_adds_a_product_with_skus_and_a_photo_and_it_is_searchable(c
             [
                 {
                     "code": "SC-1",
-                    "attributes": '{"colour": "灰色"}',
+                    "attribute_name_0": "颜色",
+                    "attribute_value_0": "灰色",
                     "price": "199.00",
                     "is_active": "on",
                     "position": 0,
@@ -68,6 +69,7 @@ def test_an_operator_adds_a_product_with_skus_and_a_photo_and_it_is_searchable(c
     product = Product.objects.get(title="羊毛围巾")
     sku = Sku.objects.get(product=product)
     assert sku.stock.quantity == 0
+    assert sku.attributes == {"颜色": "灰色"}
     image = ProductImage.objects.get(product=product)
     assert image.thumbnail.name.endswith(".jpg")
     assert (image.width, image.height) == (900, 600)
