@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy
 
 from merchants import imports, selectors
 from merchants.models import ImportJob
+from shop.core.admin_theme import ThemedFileInput
 from shop.core.pages import errors_as_messages, errors_on_form
 
 PERMISSIONS = {
@@ -30,7 +31,7 @@ EXPORT_TYPES = {
 class ImportForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("CSV or XLSX file"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+        widget=ThemedFileInput(attrs={"accept": ".csv,.xlsx"}),
     )
 
 

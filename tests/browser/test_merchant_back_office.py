@@ -112,7 +112,7 @@ def test_the_merchant_ships_orders_from_a_csv_of_tracking_numbers(
 ) -> None:
     owner.goto("/admin/back-office/orders-to-ship/")
     expect(owner.locator("#orders-to-ship")).to_contain_text(paid_order.number)
-    owner.get_by_role("link", name="Import tracking numbers").click()
+    owner.locator("#content-main").get_by_role("link", name="Import tracking numbers").click()
 
     upload(
         owner,
