@@ -1,7 +1,6 @@
 """The admin's header for whoever is looking: the merchant's own shop, or the platform's."""
 
 from django.http import HttpRequest
-from django.templatetags.static import static
 from django.utils.translation import gettext
 
 from .models import Merchant
@@ -24,9 +23,3 @@ def site_header(request: HttpRequest) -> str:
 
 def site_title(request: HttpRequest) -> str:
     return gettext("Gift Shop back office")
-
-
-def site_logo(request: HttpRequest) -> str:
-    merchant = request_merchant(request)
-    logo = getattr(merchant, "logo", None)
-    return logo.url if logo else static("shop/favicon.svg")

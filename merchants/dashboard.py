@@ -22,6 +22,10 @@ from shop.partners.models import WebhookDelivery
 from shop.payments.models import Refund
 
 from .models import Merchant, MerchantApplication
+from .selectors import TO_SHIP
+
+# The order list's filter for the orders the dashboard counts as to ship (`selectors.TO_SHIP`).
+TO_SHIP_QUERY = f"?status__in={','.join(TO_SHIP)}&shipped_at__isnull=True"
 
 SOLD = [
     Order.Status.PAID,
@@ -115,11 +119,7 @@ def dashboard(*, merchant: Merchant | None) -> Dashboard:
     daily = [(day, money.total(by_day.get(day))) for day in days]
     return Dashboard(
         merchant=merchant,
-        to_ship=_orders(merchant)
-        .filter(
-            status__in=[Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED], shipped_at__isnull=True
-        )
-        .count(),
+        to_ship=_orders(merchant).filter(status__in=TO_SHIP, shipped_at__isnull=True).count(),
         periods=[_period(merchant, 7), _period(merchant, 30)],
         daily_sales=daily,
         chart_positions=merchant_chart_positions(merchant=merchant) if merchant else None,

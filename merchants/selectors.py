@@ -111,7 +111,8 @@ def pick_list_print(*, user: object, order_ids: Collection[int]) -> bytes:
     return slips.pick_list_pdf(orders_to_print(user=user, order_ids=order_ids))
 
 
-# Orders waiting for the merchant to ship them.
+# Orders waiting for the merchant to ship them (a partial refund still ships): the
+# dashboard's count and the Orders to ship page.
 TO_SHIP = [Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED]
 
 

@@ -8,7 +8,7 @@ from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin as BaseTOTPDeviceA
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from merchants.admin_scoping import OperatorOnlyAdmin
-from shop.core.admin_theme import ThemedTabularInline
+from shop.core.admin_theme import ThemedTabularInline, titled
 
 from .models import Address, User
 
@@ -65,4 +65,9 @@ class GroupAdmin(OperatorOnlyAdmin, BaseGroupAdmin):
 
 @admin.register(TOTPDevice)
 class TOTPDeviceAdmin(OperatorOnlyAdmin, BaseTOTPDeviceAdmin):
-    pass
+    # django-otp's fields have no verbose names: filters titled in words, in both languages.
+    list_filter = [
+        ("created_at", titled(_("created at"), admin.DateFieldListFilter)),
+        ("last_used_at", titled(_("last used at"), admin.DateFieldListFilter)),
+        ("confirmed", titled(_("confirmed"), admin.BooleanFieldListFilter)),
+    ]

@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from merchants.admin_scoping import MerchantScopedAdmin, OperatorOnlyAdmin
@@ -128,7 +129,10 @@ class ProductAdmin(MerchantScopedAdmin):
             "",
             "<p><strong>{}</strong>: {}</p>",
             (
-                (field, highlight(getattr(product, field), items))
+                (
+                    capfirst(Product._meta.get_field(field).verbose_name),
+                    highlight(getattr(product, field), items),
+                )
                 for field, items in by_field.items()
             ),
         )

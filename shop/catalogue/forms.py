@@ -53,21 +53,13 @@ LOW_STOCK = 5
 ATTRIBUTE_PAIRS = 2
 
 
-def _option_name(label: str) -> forms.CharField:
+def _option_field(label: str, *, max_length: int, example: str) -> forms.CharField:
+    """One half of a SKU option pair (its name, or its value)."""
     return forms.CharField(
         label=label,
         required=False,
-        max_length=30,
-        widget=ThemedTextInput(attrs={"placeholder": _("e.g. 规格")}),
-    )
-
-
-def _option_value(label: str) -> forms.CharField:
-    return forms.CharField(
-        label=label,
-        required=False,
-        max_length=50,
-        widget=ThemedTextInput(attrs={"placeholder": _("e.g. 豪华礼盒")}),
+        max_length=max_length,
+        widget=ThemedTextInput(attrs={"placeholder": example}),
     )
 
 
@@ -79,10 +71,10 @@ class SkuForm(forms.ModelForm):
     the pairs shown (set by an import or the API) are kept as they were.
     """
 
-    attribute_name_0 = _option_name(_("option"))
-    attribute_value_0 = _option_value(_("value"))
-    attribute_name_1 = _option_name(_("second option"))
-    attribute_value_1 = _option_value(_("second value"))
+    attribute_name_0 = _option_field(_("option"), max_length=30, example=_("e.g. 规格"))
+    attribute_value_0 = _option_field(_("value"), max_length=50, example=_("e.g. 豪华礼盒"))
+    attribute_name_1 = _option_field(_("second option"), max_length=30, example=_("e.g. 规格"))
+    attribute_value_1 = _option_field(_("second value"), max_length=50, example=_("e.g. 豪华礼盒"))
     stock = forms.IntegerField(
         label=_("in stock"),
         min_value=0,

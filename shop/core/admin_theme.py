@@ -6,6 +6,7 @@ templates; `MerchantScopedAdmin`, `OperatorOnlyAdmin`, `ReadOnlyAdmin` and the i
 inherit them from here, so changing or dropping the theme is this file and the settings.
 """
 
+from django.contrib import admin
 from unfold.admin import ModelAdmin, StackedInline, TabularInline
 from unfold.widgets import (
     UnfoldAdminFileFieldWidget,
@@ -29,3 +30,15 @@ class ThemedTabularInline(TabularInline):
 
 class ThemedStackedInline(StackedInline):
     """The project's stacked inline base."""
+
+
+def titled(title: str, base: type[admin.FieldListFilter]) -> type[admin.FieldListFilter]:
+    """A list filter named in words: for fields without a verbose name of their own
+    (reverse relations, other packages' models), which Django titles by the raw field name."""
+
+    class Titled(base):  # type: ignore[misc, valid-type]
+        def __init__(self, *args, **kwargs) -> None:
+            super().__init__(*args, **kwargs)
+            self.title = title
+
+    return Titled

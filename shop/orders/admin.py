@@ -24,6 +24,7 @@ from merchants.admin_scoping import MerchantScopedAdmin
 from merchants.models import AddressAccessLog
 from merchants.selectors import is_operator
 from shop.core.admin import ReadOnlyInline
+from shop.core.admin_theme import titled
 from shop.core.exports import CsvWriter
 from shop.core.money import format_cny
 from shop.core.pages import errors_as_messages
@@ -64,7 +65,11 @@ class OrderAdmin(MerchantScopedAdmin):
         "created_at",
         "shipping_link",
     ]
-    list_filter = ["status", "merchant", ("gift_claim", admin.EmptyFieldListFilter)]
+    list_filter = [
+        "status",
+        "merchant",
+        ("gift_claim", titled(_("gift order"), admin.EmptyFieldListFilter)),
+    ]
     list_select_related = ["merchant", "gift_claim"]
     search_fields = ["number", "tracking_number"]
     date_hierarchy = "created_at"

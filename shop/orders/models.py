@@ -207,7 +207,9 @@ class RefundRequest(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="refund_requests")
     amount = models.DecimalField(_("amount"), max_digits=12, decimal_places=2)
     reason = models.CharField(_("reason"), max_length=200)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.REQUESTED
+    )
     decision_note = models.CharField(_("merchant's note"), max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)

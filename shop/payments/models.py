@@ -133,9 +133,9 @@ class Refund(models.Model):
 class PaymentNotification(models.Model):
     """Every verified notification from a provider, once (replays are refused by the key)."""
 
-    gateway = models.CharField(max_length=30)
+    gateway = models.CharField(_("gateway"), max_length=30)
     event_id = models.CharField(max_length=64)
-    event_type = models.CharField(max_length=40)
+    event_type = models.CharField(_("event type"), max_length=40)
     payload = models.JSONField()
     received_at = models.DateTimeField(auto_now_add=True)
 

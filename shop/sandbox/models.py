@@ -44,7 +44,9 @@ class SandboxCharge(models.Model):
     merchant_reference = models.CharField(max_length=40, unique=True)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     description = models.CharField(max_length=200, blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
+    )
     return_url = models.URLField(max_length=500)
     notify_url = models.URLField(max_length=500)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -70,7 +72,7 @@ class SandboxRefund(models.Model):
     charge = models.ForeignKey(SandboxCharge, on_delete=models.PROTECT, related_name="refunds")
     idempotency_key = models.CharField(max_length=64, unique=True)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
-    status = models.CharField(max_length=20, choices=Status.choices)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     failure_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

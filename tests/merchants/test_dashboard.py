@@ -227,3 +227,18 @@ def test_a_gift_past_its_deadline_counts_as_expired_before_the_sweep(client) -> 
     gift = live_gift(client, sku=gift_sku)
     Gift.objects.filter(pk=gift.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert dashboard.dashboard(merchant=merchant).periods[0].gifts_expired == 1
+
+
+def test_the_to_ship_link_lists_the_orders_counted(client) -> None:
+    merchant, sku, _ = shop("甲店")
+    to_ship = place_order(client, sku)
+    partly = place_order(client, sku)
+    request = orders.refund_request_create(order=partly, amount=Decimal("10.00"), reason="差价")
+    payments.refund_execute(refund_id=orders.refund_request_approve(request=request).pk)
+    place_order(client, sku, pay=False)
+    client.force_login(merchant_user(merchant))
+    response = client.get(reverse("admin:orders_order_changelist") + dashboard.TO_SHIP_QUERY)
+    assert response.status_code == 200
+    listed = {order.pk for order in response.context["cl"].result_list}
+    assert listed == {to_ship.pk, partly.pk}
+    assert dashboard.dashboard(merchant=merchant).to_ship == len(listed)
