@@ -79,7 +79,7 @@ endif
 	@# The demo history is paid through the sandbox, whichever provider the shop offers.
 	$(EMULATOR_ENV) PAYMENT_GATEWAY=sandbox $(PY) manage.py seed_demo
 	@echo "Starting web on http://127.0.0.1:$(PORT) with a Celery worker and beat; Ctrl-C stops all."
-	$(EMULATOR_ENV) $(BIN)/honcho --no-colour start --port $(PORT) --procfile Procfile web worker beat $(WECHATPAY_PROCESS) $(ALIPAY_PROCESS)
+	$(EMULATOR_ENV) $(BIN)/honcho --no-colour start --env $(ENV_FILE) --port $(PORT) --procfile Procfile web worker beat $(WECHATPAY_PROCESS) $(ALIPAY_PROCESS)
 
 TEST_ENV = DATABASE_URL=$(TEST_DATABASE_URL) CELERY_BROKER_URL=$(TEST_BROKER_URL) SECRET_KEY=test-only-secret \
 	DEBUG=0 SECURE_SSL_REDIRECT=0 CACHE_URL=locmemcache:// WEBHOOK_ALLOW_INSECURE=1 WEBHOOK_RETRY_BASE_SECONDS=1 \

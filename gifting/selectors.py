@@ -17,11 +17,13 @@ from django.db.models import (
     Value,
     When,
 )
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 
 from merchants.models import Merchant
+from shop.catalogue import selectors as catalogue
 from shop.catalogue.models import Product, Sku
 from shop.core.privacy import mask_name
 
@@ -45,6 +47,27 @@ def giftable_skus(product: Product, skus: list[Sku]) -> list[Sku]:
     if not product_is_giftable(product):
         return []
     return [s for s in skus if s.is_active and s.price <= settings.GIFT_MAX_UNIT_PRICE]
+
+
+@dataclass(frozen=True)
+class GiftChoices:
+    """What a gift or a chip-in can be made of, on one product's page."""
+
+    product: Product
+    skus: list[Sku]
+
+    def sku_id(self, posted: int) -> int:
+        """The posted SKU if it is one on offer here, else 0 (which the services refuse)."""
+        return posted if any(sku.pk == posted for sku in self.skus) else 0
+
+
+def gift_choices(*, pk: int) -> GiftChoices:
+    """A visible product and the SKUs it can be given as; 404 when it cannot be given."""
+    product = catalogue.product_detail(pk=pk)
+    skus = giftable_skus(product, product.skus_on_sale)
+    if not skus:
+        raise Http404("Not giftable")
+    return GiftChoices(product=product, skus=skus)
 
 
 def claim_url(gift: Gift) -> str:

@@ -5,7 +5,7 @@ import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +14,6 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from shop.catalogue import selectors as catalogue
 from shop.core import throttle
 from shop.core.client import client_address
 from shop.core.pages import errors_as_messages, errors_on_form
@@ -36,10 +35,8 @@ logger = logging.getLogger(__name__)
 @login_required
 def send(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Send as a gift": pick the variant, how many people, a message, then pay."""
-    product = catalogue.product_detail(pk=pk)
-    skus = selectors.giftable_skus(product, product.skus_on_sale)
-    if not skus:
-        raise Http404("Not giftable")
+    choices = selectors.gift_choices(pk=pk)
+    product, skus = choices.product, choices.skus
     initial = {"sender_name": request.user.get_short_name(), "sku": skus[0].pk}
     form = SendGiftForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -47,7 +44,7 @@ def send(request: HttpRequest, pk: int) -> HttpResponse:
         with errors_on_form(form):
             gift = services.gift_create(
                 sender=request.user,
-                sku_id=data["sku"] if data["sku"] in {s.pk for s in product.skus_on_sale} else 0,
+                sku_id=choices.sku_id(data["sku"]),
                 quantity=data["quantity"],
                 message=data["message"],
                 sender_name=data["sender_name"],

@@ -11,7 +11,6 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from shop.catalogue import selectors as catalogue
 from shop.core.pages import errors_as_messages, errors_on_form
 from shop.payments.gateway import GatewayError
 from shop.payments.views import pay_step
@@ -25,10 +24,8 @@ from .forms import ShareForm, StartChipInForm
 @login_required
 def start(request: HttpRequest, pk: int) -> HttpResponse:
     """ "Chip in with friends": pick the variant, the name and message; share the link."""
-    product = catalogue.product_detail(pk=pk)
-    skus = gifting.giftable_skus(product, product.skus_on_sale)
-    if not skus:
-        raise Http404("Not giftable")
+    choices = gifting.gift_choices(pk=pk)
+    product, skus = choices.product, choices.skus
     initial = {"sender_name": request.user.get_short_name(), "sku": skus[0].pk}
     form = StartChipInForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -36,7 +33,7 @@ def start(request: HttpRequest, pk: int) -> HttpResponse:
         with errors_on_form(form):
             chip_in = services.chip_in_create(
                 organiser=request.user,
-                sku_id=data["sku"] if data["sku"] in {s.pk for s in skus} else 0,
+                sku_id=choices.sku_id(data["sku"]),
                 message=data["message"],
                 sender_name=data["sender_name"],
                 language=get_language(),

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from . import leases
 from .models import JobItem
 
 logger = logging.getLogger(__name__)
@@ -63,8 +64,8 @@ def is_held_back(job: str, item_id: int = 0) -> bool:
 
 
 def backoff_seconds(attempts: int) -> int:
-    return min(
-        settings.JOB_RETRY_BASE_SECONDS * 2 ** (attempts - 1), settings.JOB_RETRY_MAX_SECONDS
+    return leases.doubling(
+        settings.JOB_RETRY_BASE_SECONDS, attempts, settings.JOB_RETRY_MAX_SECONDS
     )
 
 

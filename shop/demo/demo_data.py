@@ -1287,7 +1287,6 @@ OCCASIONS: tuple[OccasionSpec, ...] = (
 GIFT_COUNT = 600
 GIFT_SENDERS = 240
 GIFT_SENDER_EMAIL = "gifter{:03d}@example.com"
-GIFT_SALT_PREFIX = "demogift"
 
 # Accepted-gift appetite per merchant for the weeks three, two and one ago (this week last):
 # tea, toys and home rise, leather falls, coffee stays on top.
@@ -1443,3 +1442,29 @@ PARTNER_GIFT_COUNT = 12
 def partner_gift_plan(number: int) -> GiftPlan:
     """The partner's gift `number`: a gift plan of its own series, on the partner's shop."""
     return replace(gift_plan(100_000 + number), merchant=PARTNER_MERCHANT, sender=0)
+
+
+# --- Chip-ins (一起送) ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChipInPlan:
+    """A gift friends pay for together: started `hours_ago` by `organiser` (a gift sender's
+    number; None: the demo shopper), who pays the first of `shares` equal shares; then the
+    `friends` (gift senders' numbers) pay theirs, twenty minutes apart."""
+
+    organiser: int | None
+    merchant: str
+    hours_ago: float
+    shares: int
+    friends: tuple[int, ...]
+    message: str
+    sender_name: str
+
+
+# The demo shopper's own chip-in, two of three shares paid (its share link is live), and a
+# funded one whose gift waits for its recipient.
+CHIP_INS: tuple[ChipInPlan, ...] = (
+    ChipInPlan(None, "mountain-coffee", 5, 3, (0,), "阿杰，生日快乐！咖啡管够。", "小明和朋友们"),
+    ChipInPlan(2, "qinghe-tea", 3, 3, (3, 4), "老师辛苦了，一点心意。", "三班的同学们"),
+)

@@ -23,6 +23,7 @@ are the demo senders' gifts, and when there are any there is nothing to do.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 import time_machine
 from django.conf import settings
@@ -33,6 +34,7 @@ from django.utils import timezone
 
 from gifting import changes
 from gifting import services as gifting
+from gifting.chipin import services as chipin
 from gifting.models import Gift, GiftClaim
 from shop.accounts.models import User
 from shop.cart import services as cart_services
@@ -55,7 +57,7 @@ from shop.sandbox import provider
 from shop.sandbox.models import SandboxCharge, SandboxMode, SandboxNotification
 
 from . import demo_data
-from .demo_data import GiftPlan, PurchasePlan
+from .demo_data import ChipInPlan, GiftPlan, PurchasePlan
 
 # The header the sandbox signs its notifications in (see SandboxGateway.parse_notification).
 SIGNATURE_HEADER = "X-Sandbox-Signature"
@@ -168,6 +170,8 @@ def history_seed(*, senders: Sequence[User], shopper: User, gifts: int) -> int:
             made += _partner_replay(skus[demo_data.PARTNER_MERCHANT], now, window)
         for purchase in demo_data.SHOPPER_PURCHASES:
             _purchase_replay(purchase, shopper, skus, now)
+        for plan in demo_data.CHIP_INS:
+            made += _chip_in_replay(plan, senders, shopper, skus.get(plan.merchant, []), now)
         _ask_for_a_new_address()
         notices.notices_drop_replayed(after_id=before)
     return made
@@ -402,6 +406,52 @@ def _cart_add(cart: Cart, skus: list[Sku], pick: float, quantity: int) -> None:
         return
 
 
+# --- Chip-ins ------------------------------------------------------------------------------
+
+
+def _chip_in_replay(
+    plan: ChipInPlan, senders: Sequence[User], shopper: User, skus: list[Sku], now: datetime
+) -> bool:
+    """Start the chip-in on the merchant's first product that can be split into its shares,
+    then pay the organiser's share and each friend's, as the share page does; False if
+    none of the merchant's products could be."""
+    organiser = shopper if plan.organiser is None else senders[plan.organiser]
+    started = now - timedelta(hours=plan.hours_ago)
+    least = settings.CHIPIN_MIN_SHARE * plan.shares
+    with time_machine.travel(started, tick=False):
+        chip_in = None
+        for sku in (sku for sku in skus if sku.price >= least):
+            try:
+                chip_in = chipin.chip_in_create(
+                    organiser=organiser,
+                    sku_id=sku.pk,
+                    message=plan.message,
+                    sender_name=plan.sender_name,
+                    language=settings.LANGUAGE_CODE,
+                )
+            except gifting.GiftError:
+                continue
+            break
+    if chip_in is None:
+        return False
+    share = (chip_in.target / plan.shares).quantize(Decimal("0.01"))
+    payers = [organiser, *(senders[n] for n in plan.friends)]
+    for n, payer in enumerate(payers, start=1):
+        at = started + timedelta(minutes=20 * n)
+        with time_machine.travel(at, tick=False):
+            chip_in.refresh_from_db()
+            contribution = chipin.contribute(
+                chip_in=chip_in,
+                user=payer,
+                amount=chip_in.left if n == plan.shares else share,
+                display_name=payer.name,
+            )
+            back = settings.SITE_URL + reverse("gifting:chip_in_status", args=[chip_in.pk])
+            payments.payment_start(payment=contribution.payment, return_url=back)
+            _pay(contribution.payment, at)
+    return True
+
+
 # --- What the provider and the worker do meanwhile ----------------------------------------
 
 
@@ -438,7 +488,8 @@ def _deliver(at: datetime) -> None:
         body = notification.body.encode()
         headers = {SIGNATURE_HEADER: signing.sign(body, settings.SANDBOX_SECRET)}
         payments.notification_handle(
-            notification=gateway.parse_notification(body=body, headers=headers)
+            notification=gateway.parse_notification(body=body, headers=headers),
+            gateway=gateway.name,
         )
     SandboxNotification.objects.filter(pk__in=[n.pk for n in sent]).update(
         delivered_at=at, attempts=F("attempts") + 1

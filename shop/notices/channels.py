@@ -1,8 +1,7 @@
 """Sending one notice: claim it, send it by its channel, record how it went.
 
-The claim is a compare-and-set on the row with a short lease, so the task and the sweep
-never send the same notice at once; a sent notice is never sent again. A worker killed
-mid-send lets the lease lapse and the sweep tries again: at least once, as the webhooks.
+The claim is a lease on the row (shop.core.leases), so the task and the sweep never send
+the same notice at once; a sent notice is never sent again.
 """
 
 import logging
@@ -10,8 +9,9 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db.models import F, Q
 from django.utils import timezone
+
+from shop.core import leases
 
 from . import selectors
 from .backends import SmsMessage, SmsRefused, get_backend
@@ -27,20 +27,11 @@ S = Notice.Status
 
 def backoff_seconds(attempts: int) -> int:
     """NOTICE_RETRY_BASE_SECONDS, doubling with each failed try, capped at an hour."""
-    return min(settings.NOTICE_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS)
+    return leases.doubling(settings.NOTICE_RETRY_BASE_SECONDS, attempts, MAX_BACKOFF_SECONDS)
 
 
 def _claim(notice_id: int) -> bool:
-    now = timezone.now()
-    return (
-        Notice.objects.filter(
-            Q(locked_until__isnull=True) | Q(locked_until__lt=now),
-            pk=notice_id,
-            status=S.PENDING,
-            next_attempt_at__lte=now,
-        ).update(locked_until=now + timedelta(seconds=LEASE_SECONDS), attempts=F("attempts") + 1)
-        == 1
-    )
+    return leases.take(Notice.objects.filter(status=S.PENDING), notice_id, LEASE_SECONDS)
 
 
 def _send_email(notice: Notice, context: dict) -> str | None:

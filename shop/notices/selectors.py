@@ -1,9 +1,10 @@
 """Reads for notices: which are due, and what one says (rendered at send time)."""
 
 from django.conf import settings
-from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+
+from shop.core import leases
 
 from . import kinds
 from .models import Notice
@@ -14,7 +15,7 @@ def due_notice_ids(limit: int = 1000) -> list[int]:
     now = timezone.now()
     return list(
         Notice.objects.filter(
-            Q(locked_until__isnull=True) | Q(locked_until__lt=now),
+            leases.unheld(now),
             status=Notice.Status.PENDING,
             next_attempt_at__lte=now,
         )

@@ -141,10 +141,9 @@ def _close_at(gateway: str, trade_no: str) -> None:
         logger.warning("Could not close payment %s at %s: %s", trade_no, gateway, error)
 
 
-def notification_handle(*, notification: Notification, gateway: str | None = None) -> None:
-    """Apply a verified notification (from `gateway`, default the configured one) once; a
-    replayed event id changes nothing."""
-    gateway = gateway or get_gateway().name
+def notification_handle(*, notification: Notification, gateway: str) -> None:
+    """Apply a verified notification from `gateway` once; a replayed event id changes
+    nothing. The gateway is said, never assumed: a trade is known by both."""
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -158,7 +157,7 @@ def notification_handle(*, notification: Notification, gateway: str | None = Non
             logger.info("Ignoring replayed notification %s", notification.event_id)
             return
         if notification.event_type == Notification.PAYMENT_SUCCEEDED:
-            _payment_succeeded(notification)
+            _payment_succeeded(notification, gateway)
         elif notification.event_type == Notification.PAYMENT_FAILED:
             # Only the trade the payment is at now: a provider the shopper left reports
             # the trade we closed there.
@@ -176,8 +175,12 @@ def notification_handle(*, notification: Notification, gateway: str | None = Non
                 _refund_settle(refund, succeeded, notification.provider_reference, "")
 
 
-def _payment_succeeded(notification: Notification) -> None:
-    reference, _ = Payment.parse_trade_no(notification.reference)
+def _payment_succeeded(notification: Notification, gateway: str) -> None:
+    """A trade was paid. Usually it is the one the payment is at; when it is one the
+    shopper left for another provider, that payment counts and the other trade is closed;
+    when the payment was already paid at another trade, the money came twice and is
+    parked for operators (reconcile reports it too) rather than taken as a second payment."""
+    reference, attempt = Payment.parse_trade_no(notification.reference)
     payment = Payment.objects.select_for_update().filter(reference=reference).first()
     if payment is None:
         logger.error("Payment notification for unknown reference %s", notification.reference)
@@ -190,7 +193,41 @@ def _payment_succeeded(notification: Notification) -> None:
             payment.amount,
         )
         return
+    if (payment.gateway, payment.attempt) != (gateway, attempt):
+        if payment.status == Payment.Status.SUCCEEDED:
+            _paid_twice(payment, gateway, notification)
+            return
+        left_at, left = payment.gateway, payment.trade_no
+        Payment.objects.filter(pk=payment.pk).update(gateway=gateway, attempt=attempt)
+        payment.refresh_from_db(fields=["gateway", "attempt"])
+        transaction.on_commit(lambda: _close_at(left_at, left))
     payment_succeeded(payment=payment, provider_reference=notification.provider_reference)
+
+
+def _paid_twice(payment: Payment, gateway: str, notification: Notification) -> None:
+    logger.error(
+        "Payment %s, paid at %s %s, was paid again at %s %s.",
+        payment.reference,
+        payment.gateway,
+        payment.trade_no,
+        gateway,
+        notification.reference,
+    )
+    jobs.failed(
+        PAID_TWICE_JOB,
+        payment.pk,
+        f"Paid at {payment.gateway} ({payment.trade_no}) and again at {gateway} "
+        f"({notification.reference}, {money.format_cny(notification.amount)}, provider id "
+        f"{notification.provider_reference}): refund the second in {gateway}'s merchant console.",
+        park=True,
+    )
+
+
+PAID_TWICE_JOB = jobs.define(
+    "payments.paid_twice",
+    gettext_noop("Payments paid twice, at two providers: refund the second by hand"),
+    model="payments.payment",
+)
 
 
 def payment_succeeded(*, payment: Payment, provider_reference: str) -> bool:

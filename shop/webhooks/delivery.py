@@ -12,11 +12,11 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from shop.core import jobs, signing
+from shop.core import jobs, leases, signing
 from shop.partners.models import WebhookDelivery
 
 from . import outbound
@@ -49,20 +49,12 @@ def body_for(delivery: WebhookDelivery) -> bytes:
 
 def backoff_seconds(attempts: int) -> int:
     """base, 2×base, 4×base … capped at an hour (base: WEBHOOK_RETRY_BASE_SECONDS)."""
-    return min(settings.WEBHOOK_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), MAX_BACKOFF_SECONDS)
+    return leases.doubling(settings.WEBHOOK_RETRY_BASE_SECONDS, attempts, MAX_BACKOFF_SECONDS)
 
 
 def _claim(delivery_id: int) -> bool:
-    now = timezone.now()
-    return (
-        WebhookDelivery.objects.filter(
-            Q(locked_until__isnull=True) | Q(locked_until__lt=now),
-            pk=delivery_id,
-            status=WebhookDelivery.Status.PENDING,
-            next_attempt_at__lte=now,
-        ).update(locked_until=now + timedelta(seconds=LEASE_SECONDS), attempts=F("attempts") + 1)
-        == 1
-    )
+    pending = WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING)
+    return leases.take(pending, delivery_id, LEASE_SECONDS)
 
 
 def _post(target: outbound.Target, body: bytes, signature: str) -> tuple[int | None, str, str]:
@@ -157,7 +149,7 @@ def due_delivery_ids(limit: int = 1000) -> list[int]:
     now = timezone.now()
     return list(
         WebhookDelivery.objects.filter(
-            Q(locked_until__isnull=True) | Q(locked_until__lt=now),
+            leases.unheld(now),
             Q(queued_until__isnull=True) | Q(queued_until__lt=now),
             status=WebhookDelivery.Status.PENDING,
             next_attempt_at__lte=now,

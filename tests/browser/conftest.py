@@ -168,3 +168,22 @@ def phone(browser: Browser, server_url: str) -> Iterator[Page]:
     context.set_default_timeout(TIMEOUT_MS)
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture
+def desktop(browser: Browser, server_url: str) -> Iterator[Page]:
+    """A desktop browser (no phone user agent): payment pages offer the desktop flows."""
+    context = browser.new_context(locale="en-US", base_url=server_url)
+    context.set_default_timeout(TIMEOUT_MS)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def no_broker(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
+    """For tests without the worker: nothing is queued (the test plays the provider's
+    notification itself), so no task can outlive the test."""
+    queued: list[tuple] = []
+    for module in ("shop.sandbox.provider", "shop.payments.services", "shop.notices.services"):
+        monkeypatch.setattr(f"{module}.publish", lambda task, *args: queued.append(args))
+    return queued

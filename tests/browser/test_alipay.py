@@ -6,10 +6,9 @@ because the browser came back. On a desktop, a cart is paid at the desktop cashi
 
 import copy
 import re
-from collections.abc import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from gifting.models import Gift
 from shop.catalogue.models import Sku
@@ -18,7 +17,6 @@ from tests.alipay import (  # noqa: F401 (fixtures)
     alipay_emulator,
     alipay_settings,
 )
-from tests.browser.conftest import TIMEOUT_MS
 from tests.browser.paying import check_out, expect_paid, send_gift
 from tests.conftest import wait_until
 
@@ -34,14 +32,6 @@ def alipay_shop(alipay_settings, alipay_emulator, settings, server_url: str):  #
     settings.CONTENT_SECURITY_POLICY = policy
     alipay_emulator.reset()
     return alipay_emulator
-
-
-@pytest.fixture
-def desktop(browser: Browser, server_url: str) -> Iterator[Page]:
-    context = browser.new_context(locale="en-US", base_url=server_url)
-    context.set_default_timeout(TIMEOUT_MS)
-    yield context.new_page()
-    context.close()
 
 
 def test_on_a_desktop_a_cart_is_paid_at_alipays_desktop_cashier(

@@ -173,16 +173,6 @@ def _fill_address(friend: Page) -> None:
     friend.get_by_role("textbox", name="Address", exact=True).fill(RECIPIENT["street"])
 
 
-@pytest.fixture
-def no_broker(monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
-    """For tests without the worker: nothing is queued (the test plays the provider's
-    notification itself), so no task can outlive the test."""
-    queued: list[tuple] = []
-    for module in ("shop.sandbox.provider", "shop.payments.services", "shop.notices.services"):
-        monkeypatch.setattr(f"{module}.publish", lambda task, *args: queued.append(args))
-    return queued
-
-
 def _live_gift(sku: Sku, sender: User) -> Gift:
     """A gift paid in the sandbox, its notification delivered by the test (needs no_broker)."""
     gift = gifts.create_gift(

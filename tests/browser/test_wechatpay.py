@@ -5,15 +5,13 @@ server itself, so the share link appears without a worker."""
 
 import copy
 import re
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from gifting.models import Gift
 from shop.catalogue.models import Sku
-from tests.browser.conftest import TIMEOUT_MS
 from tests.browser.paying import check_out, expect_paid, send_gift
 from tests.wechatpay import wechatpay_emulator, wechatpay_settings  # noqa: F401 (fixtures)
 
@@ -30,14 +28,6 @@ def wechat_shop(wechatpay_settings, settings, server_url: str):  # noqa: F811
     settings.CONTENT_SECURITY_POLICY = policy
     wechatpay_settings.mode(deliver=True)
     return wechatpay_settings
-
-
-@pytest.fixture
-def desktop(browser: Browser, server_url: str) -> Iterator[Page]:
-    context = browser.new_context(locale="en-US", base_url=server_url)
-    context.set_default_timeout(TIMEOUT_MS)
-    yield context.new_page()
-    context.close()
 
 
 def test_on_a_desktop_the_gift_is_paid_by_scanning_the_qr_code(

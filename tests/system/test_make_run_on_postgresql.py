@@ -255,6 +255,38 @@ def test_a_cart_from_two_merchants_is_paid_in_one_payment_and_both_orders_show_p
     assert not browsers.problems, browsers.problems
 
 
+def test_the_shoppers_demo_chip_in_is_covered_on_a_phone_and_becomes_a_gift_to_send(
+    postgres_stack: Stack, browsers: Browsers, logins: dict
+) -> None:
+    organiser = browsers.open("organiser", **PHONE)
+    _log_in(organiser, *logins["shopper"])
+    organiser.goto("/gifts/chip-ins/")
+    organiser.locator("ul").first.get_by_role("link").first.click()
+    expect(organiser).to_have_url(re.compile(r"/gifts/chip-ins/\d+/$"))
+    status = organiser.url
+    expect(organiser.locator(".chip-in__status")).to_have_text("Collecting contributions")
+    expect(organiser.get_by_label("Chip-in link")).to_have_value(
+        re.compile(rf"^{re.escape(postgres_stack.url)}/chip-in/\S+$")
+    )
+    organiser.get_by_role("link", name="Cover the rest myself").click()
+    organiser.get_by_role("button", name="Pay my share").click()
+    expect(organiser).to_have_url(re.compile(r"/sandbox/pay/ch_[0-9a-f]+/$"))
+    organiser.get_by_role("button", name="Confirm payment").click()
+
+    def funded() -> bool | None:
+        organiser.goto(status)
+        return organiser.get_by_role("link", name="Get the gift link to send").count() or None
+
+    _wait_for(funded, seconds=PAYMENT_TIMEOUT_MS / 1000)
+    expect(organiser.locator(".chip-in__status")).to_have_text("Fully funded")
+    organiser.get_by_role("link", name="Get the gift link to send").click()
+    expect(organiser.locator("#claim-link")).to_have_value(
+        re.compile(rf"^{re.escape(postgres_stack.url)}/g/")
+    )
+    _fits(organiser)
+    assert not browsers.problems, browsers.problems
+
+
 def test_the_books_reconcile_and_no_process_logged_an_error(postgres_stack: Stack) -> None:
     assert_reconciled_and_quiet(postgres_stack)
 

@@ -2,6 +2,8 @@
 through the share link and the normal pay step, everyone follows the status page. Bad
 input is a form error and moves no money; nobody sees anyone else's amount."""
 
+import re
+
 import pytest
 from django.test import Client
 
@@ -129,3 +131,14 @@ def test_the_share_page_speaks_chinese(client) -> None:
     assert "小明 邀请你一起送一份礼物" in page
     assert "已筹 33%" in page
     assert "支付我的份额" in page
+
+
+def test_the_organiser_covers_the_rest_from_the_status_page(client) -> None:
+    organiser = UserFactory()
+    chip_in = create_chip_in(price="100.00", organiser=organiser)
+    chip_in_share(client, chip_in, "33.33")
+    status = browser(organiser).get(f"/gifts/chip-ins/{chip_in.pk}/").text
+    rest = re.search(r'href="([^"]+)">Cover the rest myself', status)[1]
+    page = browser(organiser).get(rest.replace("&amp;", "&").removeprefix("http://testserver"))
+    assert 'value="66.67"' in page.text
+    assert "Pay my share" in page.text

@@ -12,14 +12,17 @@ from io import StringIO
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core.management import call_command
 from django.db import transaction
-from django.db.models import Max, Sum
-from django.test import override_settings
+from django.db.models import Max, Q, Sum
+from django.test import Client, override_settings
 from django.utils import timezone
 
 from gifting import services as gifting
-from gifting.models import Gift, GiftClaim
+from gifting.chipin import selectors as chipin_selectors
+from gifting.chipin.selectors import refund_key
+from gifting.models import ChipIn, Contribution, Gift, GiftClaim
 from shop.demo import demo_data
 from shop.demo.demo_data import GiftPlan
 from shop.demo.history import gift_steps
@@ -60,18 +63,33 @@ def demo(seeded_at: datetime, db: None) -> datetime:
 
 
 def _gift_refunds(gift: Gift) -> Decimal:
-    refunds = Refund.objects.filter(subject=f"gift:{gift.pk}", status=Refund.Status.SUCCEEDED)
+    """What went back for the gift: to its payment, or to each chip-in share's."""
+    shares = [
+        refund_key(pk)
+        for pk in Contribution.objects.filter(chip_in__gift=gift).values_list("pk", flat=True)
+    ]
+    refunds = Refund.objects.filter(
+        Q(subject=f"gift:{gift.pk}") | Q(subject__in=shares), status=Refund.Status.SUCCEEDED
+    )
     return refunds.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
 
 
 def test_the_history_has_gifts_in_every_state_a_gift_ends_in(demo) -> None:
-    assert Gift.objects.count() == 200 + demo_data.PARTNER_GIFT_COUNT
+    planned = 200 + demo_data.PARTNER_GIFT_COUNT + len(demo_data.CHIP_INS)
+    assert Gift.objects.count() == planned
     statuses = set(Gift.objects.values_list("status", flat=True))
-    assert statuses == {S.ACCEPTED, S.DECLINED, S.CANCELLED, S.EXPIRED, S.AWAITING_RECIPIENT}
+    assert statuses == {
+        S.ACCEPTED,
+        S.DECLINED,
+        S.CANCELLED,
+        S.EXPIRED,
+        S.AWAITING_RECIPIENT,
+        S.FUNDING,  # the shopper's chip-in
+    }
 
 
 def test_every_paid_gift_has_its_succeeded_payment_and_the_providers_notification(demo) -> None:
-    gifts = Gift.objects.filter(partner__isnull=True).select_related("payment")
+    gifts = Gift.objects.filter(partner__isnull=True, chip_in__isnull=True)
     assert gifts.count() > 150
     assert not gifts.filter(status=S.PENDING_PAYMENT).exists()
     notified = {
@@ -79,7 +97,7 @@ def test_every_paid_gift_has_its_succeeded_payment_and_the_providers_notificatio
         for n in PaymentNotification.objects.filter(event_type="payment.succeeded")
     }
     charges = dict(SandboxCharge.objects.values_list("merchant_reference", "id"))
-    for gift in gifts:
+    for gift in gifts.select_related("payment"):
         payment = gift.payment
         assert payment.status == Payment.Status.SUCCEEDED
         assert payment.amount == gift.amount
@@ -169,6 +187,30 @@ def test_one_recipient_waits_for_the_merchant_to_answer_an_address_change(demo) 
     assert request.new_address["street"] == demo_data.CHANGED_ADDRESS["street"]
 
 
+def test_the_shoppers_chip_in_is_open_with_two_of_three_shares_paid(demo) -> None:
+    chip_in = ChipIn.objects.get(organiser__email=demo_data.SHOPPER_EMAIL)
+    paid = chip_in.contributions.filter(status=Contribution.Status.PAID)
+    assert (chip_in.status, paid.count()) == (ChipIn.Status.OPEN, 2)
+    assert chip_in.paid == sum(c.payment.amount for c in paid) < chip_in.target
+    assert chip_in.deadline > timezone.now()
+    assert chip_in.gift.status == S.FUNDING
+
+
+def test_the_shoppers_chip_in_share_link_opens_its_share_page(demo) -> None:
+    chip_in = ChipIn.objects.get(organiser__email=demo_data.SHOPPER_EMAIL)
+    path = chipin_selectors.share_url(chip_in).removeprefix(settings.SITE_URL)
+    assert Client().get(path).status_code == 200
+
+
+def test_a_funded_chip_ins_gift_is_live_on_the_payment_of_its_last_share(demo) -> None:
+    chip_in = ChipIn.objects.get(status=ChipIn.Status.FUNDED)
+    last = chip_in.contributions.order_by("-paid_at").first()
+    assert chip_in.paid == chip_in.target == chip_in.gift.amount
+    assert chip_in.contributions.filter(status=Contribution.Status.PAID).count() == 3
+    assert chip_in.gift.payment_id == last.payment_id
+    assert chip_in.gift.expires_at == last.payment.succeeded_at + timedelta(seconds=WINDOW)
+
+
 def test_reconcile_finds_the_ledger_and_the_provider_agreeing(demo) -> None:
     out = StringIO()
     call_command("reconcile", stdout=out)
@@ -177,7 +219,7 @@ def test_reconcile_finds_the_ledger_and_the_provider_agreeing(demo) -> None:
 
 
 def test_steps_happened_in_order_at_their_back_dated_moments(demo) -> None:
-    for gift in Gift.objects.all():
+    for gift in Gift.objects.filter(chip_in__isnull=True):
         claimed = list(
             GiftClaim.objects.filter(gift=gift)
             .order_by("claimed_at")

@@ -210,7 +210,7 @@ def test_cancel_racing_the_payment_notification_has_exactly_one_winner(
             ),
             _after(
                 max(-stagger_ms, 0) / 1000,  # the payment waits
-                lambda: payments.notification_handle(notification=notification),
+                lambda: payments.notification_handle(notification=notification, gateway="sandbox"),
             ),
         ]
     )

@@ -1,16 +1,21 @@
 """A shopper who opened one provider's page and pays with another: the first provider's
 trade is closed so it cannot be paid too, and what that provider then reports about its
-closed trade does not touch the payment now at the other."""
+closed trade does not touch the payment now at the other. If the close failed and the
+shopper pays there after all, that payment counts; paid at both, the second is parked for
+operators."""
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
+from shop.core.models import JobItem
 from shop.orders.models import Order
 from shop.payments import services as payments
 from shop.payments.gateway import get_gateway
 from shop.payments.models import Payment
 from shop.payments.reconcile import Kind, reconcile
+from shop.payments.services import PAID_TWICE_JOB
+from shop.sandbox.models import SandboxCharge
 from tests import sandbox
 from tests.orders import place_order
 from tests.shop.payments.alipay.flows import start
@@ -96,3 +101,58 @@ def test_money_taken_at_a_trade_the_shopper_left_is_reported_by_reconcile(
     assert [(d.kind, d.reference) for d in differences] == [
         (Kind.PAYMENT_NOT_PAID_HERE, payment.reference)
     ]
+
+
+def test_money_taken_twice_is_parked_for_operators_with_what_to_refund(
+    client: Client, alipay_gateway, settings
+) -> None:
+    settings.PAYMENT_METHODS = ["sandbox"]
+    gateway, control = alipay_gateway
+    payment, _ = place_order()
+    left = start(gateway, payment)
+    control.open(left)
+    control.mode("system_error")
+    payments.payment_start(payment=payment, return_url="http://testserver/back/", gateway="sandbox")
+    payment.refresh_from_db()
+    sandbox.pay(client, payment)
+
+    control.act(left, "confirm")
+    _deliver_alipays(client, control)
+
+    item = JobItem.objects.get(job=PAID_TWICE_JOB, item_id=payment.pk)
+    assert item.status == JobItem.Status.PARKED
+    assert f"again at alipay ({payment.reference}," in item.error
+    payment.refresh_from_db()
+    assert (payment.gateway, payment.trade_no) == ("sandbox", f"{payment.reference}R1")
+
+
+def test_paying_at_the_trade_the_shopper_left_pays_the_order_and_closes_the_other(
+    client: Client, alipay_gateway, settings, django_capture_on_commit_callbacks
+) -> None:
+    """Alipay did not answer the close; the shopper then paid at Alipay after all."""
+    settings.PAYMENT_METHODS = ["sandbox"]
+    gateway, control = alipay_gateway
+    payment, order = place_order()
+    left = start(gateway, payment)
+    control.open(left)
+    control.mode("system_error")
+    payments.payment_start(payment=payment, return_url="http://testserver/back/", gateway="sandbox")
+    payment.refresh_from_db()
+
+    control.act(left, "confirm")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _deliver_alipays(client, control) == [200]
+
+    payment.refresh_from_db()
+    order.refresh_from_db()
+    assert (payment.gateway, payment.trade_no, payment.status) == (
+        "alipay",
+        payment.reference,
+        Payment.Status.SUCCEEDED,
+    )
+    assert order.status == Order.Status.PAID
+    assert SandboxCharge.objects.get(merchant_reference=f"{payment.reference}R1").status == (
+        SandboxCharge.Status.CLOSED
+    )
+    assert reconcile("alipay", timezone.localdate()) == []
+    assert reconcile("sandbox") == []

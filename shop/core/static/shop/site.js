@@ -84,88 +84,95 @@ document.querySelectorAll("[data-share]").forEach(function (button) {
 // listed") and keeps the form's name when typed; without JS the text fields are the form.
 (function () {
   "use strict";
-  var picker = document.querySelector("[data-region-picker]");
-  if (!picker || !window.fetch) return;
-  var province = picker.querySelector("[data-region=province]");
-  var texts = [picker.querySelector("[data-region=city]"), picker.querySelector("[data-region=district]")];
-  if (!province || !texts[0] || !texts[1]) return;
+  var pickers = document.querySelectorAll("[data-region-picker]");
+  if (!pickers.length || !window.fetch) return;
   var OTHER = "\u0000other";
 
-  function makeSelect(text) {
-    var select = document.createElement("select");
-    var label = picker.querySelector('label[for="' + text.id + '"]');
-    ["aria-describedby", "aria-invalid", "autocomplete", "required"].forEach(function (name) {
-      if (text.hasAttribute(name)) select.setAttribute(name, text.getAttribute(name));
-    });
-    select.id = text.id;
-    select.name = text.name;
-    text.id = text.id + "_text";
-    if (label) text.setAttribute("aria-label", label.textContent.trim());
-    text.parentNode.insertBefore(select, text);
-    return select;
-  }
+  function enhance(picker, data) {
+    var province = picker.querySelector("[data-region=province]");
+    var texts = [picker.querySelector("[data-region=city]"), picker.querySelector("[data-region=district]")];
+    if (!province || !texts[0] || !texts[1]) return;
 
-  // A list with no names (a city typed in, not listed) opens the text field at once.
-  function fill(select, names, text, openWhenEmpty) {
-    var typed = text.value.trim();
-    select.replaceChildren();
-    [["", "—"]].concat(names.map(function (n) { return [n, n]; }), [[OTHER, picker.dataset.otherLabel]])
-      .forEach(function (pair) {
-        var option = document.createElement("option");
-        option.value = pair[0];
-        option.textContent = pair[1];
-        select.appendChild(option);
+    function makeSelect(text) {
+      var select = document.createElement("select");
+      var label = picker.querySelector('label[for="' + text.id + '"]');
+      ["aria-describedby", "aria-invalid", "autocomplete", "required"].forEach(function (name) {
+        if (text.hasAttribute(name)) select.setAttribute(name, text.getAttribute(name));
       });
-    var open = typed || (openWhenEmpty && !names.length);
-    select.value = names.indexOf(typed) >= 0 ? typed : open ? OTHER : "";
-    show(select, text);
-  }
-
-  function show(select, text) {
-    var other = select.value === OTHER;
-    text.hidden = !other;
-    // The form sends one of the two under the field's name.
-    if (other) {
-      text.name = select.dataset.name;
-      select.removeAttribute("name");
-    } else {
-      select.name = select.dataset.name;
-      text.removeAttribute("name");
-      text.value = select.value;
+      select.id = text.id;
+      select.name = text.name;
+      text.id = text.id + "_text";
+      if (label) text.setAttribute("aria-label", label.textContent.trim());
+      text.parentNode.insertBefore(select, text);
+      return select;
     }
+
+    // A list with no names (a city typed in, not listed) opens the text field at once.
+    function fill(select, names, text, openWhenEmpty) {
+      var typed = text.value.trim();
+      select.replaceChildren();
+      [["", "—"]].concat(names.map(function (n) { return [n, n]; }), [[OTHER, picker.dataset.otherLabel]])
+        .forEach(function (pair) {
+          var option = document.createElement("option");
+          option.value = pair[0];
+          option.textContent = pair[1];
+          select.appendChild(option);
+        });
+      var open = typed || (openWhenEmpty && !names.length);
+      select.value = names.indexOf(typed) >= 0 ? typed : open ? OTHER : "";
+      show(select, text);
+    }
+
+    function show(select, text) {
+      var other = select.value === OTHER;
+      text.hidden = !other;
+      // The form sends one of the two under the field's name.
+      if (other) {
+        text.name = select.dataset.name;
+        select.removeAttribute("name");
+      } else {
+        select.name = select.dataset.name;
+        text.removeAttribute("name");
+        text.value = select.value;
+      }
+    }
+
+    var selects = texts.map(function (text) {
+      var select = makeSelect(text);
+      select.dataset.name = select.name;
+      return select;
+    });
+    var cities = function () { return data.provinces[province.value] || {}; };
+    var refresh = function () {
+      fill(selects[0], Object.keys(cities()), texts[0], false);
+      fill(selects[1], cities()[selects[0].value] || [], texts[1], selects[0].value === OTHER);
+    };
+    province.addEventListener("change", function () {
+      texts[0].value = "";
+      texts[1].value = "";
+      refresh();
+    });
+    var chosen = function (select, text) {
+      if (select.value === OTHER) text.value = "";
+      show(select, text);
+      if (select.value === OTHER) text.focus();
+    };
+    selects[0].addEventListener("change", function () {
+      chosen(selects[0], texts[0]);
+      texts[1].value = "";
+      fill(selects[1], cities()[selects[0].value] || [], texts[1], selects[0].value === OTHER);
+    });
+    selects[1].addEventListener("change", function () { chosen(selects[1], texts[1]); });
+    refresh();
   }
 
-  fetch(picker.dataset.regionsUrl, { credentials: "omit" })
+  // Every address form on the page (the claim form, a change of address, checkout, the
+  // address book) uses the same list, fetched once.
+  fetch(pickers[0].dataset.regionsUrl, { credentials: "omit" })
     .then(function (response) { return response.ok ? response.json() : null; })
     .then(function (data) {
       if (!data) return;
-      var selects = texts.map(function (text) {
-        var select = makeSelect(text);
-        select.dataset.name = select.name;
-        return select;
-      });
-      var cities = function () { return data.provinces[province.value] || {}; };
-      var refresh = function () {
-        fill(selects[0], Object.keys(cities()), texts[0], false);
-        fill(selects[1], cities()[selects[0].value] || [], texts[1], selects[0].value === OTHER);
-      };
-      province.addEventListener("change", function () {
-        texts[0].value = "";
-        texts[1].value = "";
-        refresh();
-      });
-      var chosen = function (select, text) {
-        if (select.value === OTHER) text.value = "";
-        show(select, text);
-        if (select.value === OTHER) text.focus();
-      };
-      selects[0].addEventListener("change", function () {
-        chosen(selects[0], texts[0]);
-        texts[1].value = "";
-        fill(selects[1], cities()[selects[0].value] || [], texts[1], selects[0].value === OTHER);
-      });
-      selects[1].addEventListener("change", function () { chosen(selects[1], texts[1]); });
-      refresh();
+      pickers.forEach(function (picker) { enhance(picker, data); });
     })
     .catch(function () {});
 })();

@@ -77,7 +77,7 @@ def handle(gateway: AlipayGateway, body: bytes) -> NotificationAnswer:
         notification = gateway.parse_notification(body=body, headers=headers)
     except InvalidNotification as error:
         return gateway.answer(str(error))
-    services.notification_handle(notification=notification)
+    services.notification_handle(notification=notification, gateway=gateway.name)
     return gateway.answer(None)
 
 
