@@ -12,8 +12,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .dashboard import TO_SHIP_QUERY
-from .selectors import is_operator
+from .selectors import is_operator, merchant_for_user
 
 
 @dataclass(frozen=True)
@@ -24,12 +23,35 @@ class Entry:
     query: str = ""
 
 
-GROUPS: list[tuple[str, list[Entry]]] = [
+@dataclass(frozen=True)
+class Page:
+    """A back-office page that is not a changelist (`merchants.backoffice`)."""
+
+    title: str
+    icon: str
+    url_name: str
+    permission: str
+    shop_staff_only: bool = False  # imports write into the user's own shop: operators have none
+
+
+GROUPS: list[tuple[str, list[Entry | Page]]] = [
     (
         _("Orders to ship"),
         [
-            Entry(_("Orders to ship"), "local_shipping", "orders.order", TO_SHIP_QUERY),
+            Page(
+                _("Orders to ship"),
+                "local_shipping",
+                "backoffice:orders_to_ship",
+                "orders.view_order",
+            ),
             Entry(_("All orders"), "receipt_long", "orders.order"),
+            Page(
+                _("Import tracking numbers"),
+                "upload_file",
+                "backoffice:tracking_import",
+                "orders.change_order",
+                shop_staff_only=True,
+            ),
             Entry(_("Recipients' change requests"), "edit_note", "orders.changerequest"),
         ],
     ),
@@ -37,6 +59,13 @@ GROUPS: list[tuple[str, list[Entry]]] = [
         _("Products"),
         [
             Entry(_("Products"), "inventory_2", "catalogue.product"),
+            Page(
+                _("Import and export products"),
+                "sync_alt",
+                "backoffice:catalogue_import",
+                "catalogue.change_sku",
+                shop_staff_only=True,
+            ),
             Entry(_("Categories"), "category", "catalogue.category"),
             Entry(_("Search synonyms"), "manage_search", "catalogue.searchsynonym"),
         ],
@@ -98,6 +127,13 @@ def navigation(request: HttpRequest) -> list[dict]:
     for title, entries in GROUPS:
         items = []
         for entry in entries:
+            if isinstance(entry, Page):
+                if request.user.has_perm(entry.permission) and not (
+                    entry.shop_staff_only and merchant_for_user(request.user) is None
+                ):
+                    link = reverse(entry.url_name)
+                    items.append({"title": entry.title, "icon": entry.icon, "link": link})
+                continue
             model_admin = registry.get(entry.model)
             if model_admin is None or not model_admin.has_view_or_change_permission(request):
                 continue

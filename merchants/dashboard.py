@@ -22,10 +22,9 @@ from shop.partners.models import WebhookDelivery
 from shop.payments.models import Refund
 
 from .models import Merchant, MerchantApplication
+from .selectors import TO_SHIP
 
-# Paid and not shipped yet (a partial refund still ships): the dashboard's count, and the
-# order list's filter behind the sidebar's and the dashboard's "Orders to ship" link.
-TO_SHIP = [Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED]
+# The order list's filter for the orders the dashboard counts as to ship (`selectors.TO_SHIP`).
 TO_SHIP_QUERY = f"?status__in={','.join(TO_SHIP)}&shipped_at__isnull=True"
 
 SOLD = [

@@ -218,3 +218,53 @@ class AddressAccessLog(models.Model):
     def __str__(self) -> str:
         viewer = self.user or self.partner
         return f"{viewer} viewed {self.order} at {self.viewed_at:%Y-%m-%d %H:%M}"
+
+
+class ImportJob(models.Model):
+    """One uploaded import file (products and stock, or tracking numbers) and its run.
+
+    A worker checks every row first (a dry run that writes nothing, counting its progress
+    here so the page can show it); the merchant applies a clean check, which the worker
+    runs again in one transaction: every row or none. The file is kept here, bounded in
+    bytes and rows (`merchants.imports`), until the job is done.
+    """
+
+    tenancy = MerchantOwned("merchant")
+
+    class Kind(models.TextChoices):
+        CATALOGUE = "catalogue", _("Products, SKUs, prices and stock")
+        TRACKING = "tracking", _("Tracking numbers")
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", _("Checking")
+        CHECKED = "checked", _("Checked: ready to apply")
+        INVALID = "invalid", _("Rows with errors")
+        APPLYING = "applying", _("Applying")
+        APPLIED = "applied", _("Applied")
+        FAILED = "failed", _("Not applied")
+
+    merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    filename = models.CharField(max_length=200)
+    language = models.CharField(max_length=10)  # the uploader's: the report's messages are in it
+    data = models.BinaryField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.CHECKING)
+    total_rows = models.PositiveIntegerField(default=0)
+    done_rows = models.PositiveIntegerField(default=0)
+    # {"new": n, "update": n, "invalid": n, "rows": [{"row": 2, "errors": ["…"]}], "error": "…"}
+    report = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.filename}"
+
+    @property
+    def percent(self) -> int:
+        return 100 * self.done_rows // self.total_rows if self.total_rows else 0

@@ -7,7 +7,8 @@ from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shop.orders.models import Order, OrderLine
+from shop.orders import state as order_state
+from shop.orders.models import ChangeRequest, Order, OrderLine
 
 from . import slips
 from .models import AddressAccessLog, Merchant, MerchantStaff
@@ -108,3 +109,30 @@ def pick_list_print(*, user: object, order_ids: Collection[int]) -> bytes:
     """The PDF pick list of these orders (refused as `orders_to_print` refuses); it shows
     no address, so nothing is logged."""
     return slips.pick_list_pdf(orders_to_print(user=user, order_ids=order_ids))
+
+
+# Orders waiting for the merchant to ship them (a partial refund still ships): the
+# dashboard's count and the Orders to ship page.
+TO_SHIP = [Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED]
+
+
+def orders_to_ship(*, user: object, limit: int = 200) -> list[Order]:
+    """The user's shop's paid orders not yet shipped, oldest first (first paid, first
+    packed), with their lines, gift claim and the recipients' change requests waiting (as
+    `waiting_changes`), in three queries."""
+    return list(
+        scope_to_merchant(Order.objects.all(), user)
+        .filter(status__in=TO_SHIP, shipped_at__isnull=True)
+        .select_related("gift_claim")
+        .prefetch_related(
+            Prefetch("lines", queryset=OrderLine.objects.order_by("pk")),
+            Prefetch(
+                "change_requests",
+                queryset=ChangeRequest.objects.filter(status=order_state.CR.PENDING).order_by(
+                    "due_at"
+                ),
+                to_attr="waiting_changes",
+            ),
+        )
+        .order_by("paid_at", "pk")[:limit]
+    )

@@ -28,7 +28,7 @@ def _dashboard_context(request: HttpRequest) -> dict:
     return {
         "data": data,
         "chart": mark_safe(figures.bar_chart_svg(data.daily_sales)),  # built from numbers only
-        "to_ship_url": reverse("admin:orders_order_changelist") + figures.TO_SHIP_QUERY,
+        "to_ship_url": reverse("backoffice:orders_to_ship"),
         "queues": figures.platform_queues() if operator else [],
     }
 

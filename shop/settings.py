@@ -428,6 +428,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # megapixels: a 6000 × 4000 camera photo), checked from its header before it is decoded.
 UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=25_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10_485_760
+# Merchants' import files (products and stock, tracking numbers: merchants.imports).
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=2_097_152)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=5000)
 
 # --- Security ----------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

@@ -14,6 +14,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
     path("admin/dashboard/", merchant_views.dashboard, name="merchant_dashboard"),
+    path("admin/back-office/", include("merchants.backoffice.urls")),
     path("admin/", admin.site.urls),
     # Before Django's own: the switch also sets a signed-in shopper's email language.
     path("i18n/setlang/", account_views.set_language, name="set_language"),

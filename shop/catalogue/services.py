@@ -187,10 +187,13 @@ def search_synonym_delete(*, synonym: SearchSynonym) -> None:
 
 
 @transaction.atomic
-def product_save(*, product: Product) -> Product:
+def product_save(*, product: Product, index: bool = True) -> Product:
+    """Save a product and refresh its search terms; a caller saving many (an import)
+    passes `index=False` and refreshes them together, in its transaction, once."""
     product.full_clean(exclude=["search_vector", "search_document", "search_title"])
     product.save()
-    product_search_index_refresh(products=[product])
+    if index:
+        product_search_index_refresh(products=[product])
     return product
 
 

@@ -8,11 +8,16 @@ inherit them from here, so changing or dropping the theme is this file and the s
 
 from django.contrib import admin
 from unfold.admin import ModelAdmin, StackedInline, TabularInline
-from unfold.widgets import UnfoldAdminIntegerFieldWidget, UnfoldAdminTextInputWidget
+from unfold.widgets import (
+    UnfoldAdminFileFieldWidget,
+    UnfoldAdminIntegerFieldWidget,
+    UnfoldAdminTextInputWidget,
+)
 
 # The theme's widgets, for form fields the admin classes declare themselves.
 ThemedTextInput = UnfoldAdminTextInputWidget
 ThemedNumberInput = UnfoldAdminIntegerFieldWidget
+ThemedFileInput = UnfoldAdminFileFieldWidget  # its script expects the theme's markup
 
 
 class ThemedModelAdmin(ModelAdmin):

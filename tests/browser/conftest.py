@@ -96,22 +96,9 @@ def server_url(live_server: object, browser_settings: None) -> str:
     return live_server.url  # type: ignore[attr-defined]
 
 
-@pytest.fixture
-def page(browser: Browser, server_url: str) -> Iterator[Page]:
-    """A fresh phone-sized, English-speaking browser context per test.
-
-    Fails the test if the page threw a JavaScript error or any same-site request failed
-    (a missing stylesheet, script or image shows up here rather than only in a screenshot).
-    """
-    context = browser.new_context(
-        viewport=PHONE,
-        is_mobile=True,
-        has_touch=True,
-        locale="en-US",
-        base_url=server_url,
-    )
-    context.set_default_timeout(TIMEOUT_MS)
-    page = context.new_page()
+def watch(page: Page, server_url: str) -> list[str]:
+    """The problems `page` runs into, as they happen: JavaScript errors and failed
+    same-site requests (a missing stylesheet, script or image, any 4xx or 5xx)."""
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"JavaScript error: {error}"))
     page.on(
@@ -134,6 +121,26 @@ def page(browser: Browser, server_url: str) -> Iterator[Page]:
             else None
         ),
     )
+    return problems
+
+
+@pytest.fixture
+def page(browser: Browser, server_url: str) -> Iterator[Page]:
+    """A fresh phone-sized, English-speaking browser context per test.
+
+    Fails the test if the page threw a JavaScript error or any same-site request failed
+    (a missing stylesheet, script or image shows up here rather than only in a screenshot).
+    """
+    context = browser.new_context(
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        locale="en-US",
+        base_url=server_url,
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    problems = watch(page, server_url)
     yield page
     context.close()
     if problems:

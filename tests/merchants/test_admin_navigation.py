@@ -4,7 +4,6 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from merchants import dashboard
 from merchants.models import MerchantApplication
 from shop.core import jobs
 from tests.factories import MerchantFactory, UserFactory
@@ -28,7 +27,9 @@ def _sidebar_links(response) -> set[str]:
 def test_a_merchants_sidebar_lists_its_tasks_and_no_platform_model() -> None:
     response = _home(merchant_user(MerchantFactory(name_en="Osmanthus House")))
     links = _sidebar_links(response)
-    assert reverse("admin:orders_order_changelist") + dashboard.TO_SHIP_QUERY in links
+    assert reverse("backoffice:orders_to_ship") in links
+    assert reverse("backoffice:tracking_import") in links
+    assert reverse("backoffice:catalogue_import") in links
     assert reverse("admin:catalogue_product_changelist") in links
     assert reverse("admin:catalogue_stockrecord_changelist") in links
     for platform in (
@@ -80,3 +81,11 @@ def test_a_merchants_home_page_has_no_platform_queues() -> None:
     response = _home(merchant_user(MerchantFactory()))
     assert response.context["queues"] == []
     assert "Waiting for operators" not in response.text
+
+
+def test_operators_are_not_offered_the_shop_imports() -> None:
+    links = _sidebar_links(_home(UserFactory(is_staff=True, is_superuser=True)))
+
+    assert reverse("backoffice:orders_to_ship") in links
+    assert reverse("backoffice:catalogue_import") not in links
+    assert reverse("backoffice:tracking_import") not in links
