@@ -179,16 +179,23 @@ def gift_create(
     language: str,
     partner: object | None = None,
     gateway: str | None = None,
+    sku: Sku | None = None,
+    prepaid: bool = False,
 ) -> Gift:
     """Create the gift, reserve its units' stock and open its payment, all or nothing.
 
-    A partner's gift (`partner`) is paid from its balance (`gateway`), by the caller.
+    `sku` is the SKU `sku_id` names, if the caller already read it in this request (the
+    same rules are checked on it). A `prepaid` gift (a partner's, `partner`) is born live:
+    the caller charges its balance in the same transaction and marks the payment
+    succeeded (`payments.payment_mark_succeeded`). Statements: the stock's UPDATE and one
+    INSERT each for the payment, the gift and its events.
     """
     sku, message, sender_name = gift_input_clean(
-        sku_id=sku_id, quantity=quantity, message=message, sender_name=sender_name
+        sku_id=sku_id, quantity=quantity, message=message, sender_name=sender_name, sku=sku
     )
     amount = sku.price * quantity
-    with transaction.atomic():
+    now = timezone.now()
+    with transaction.atomic(savepoint=False):
         gift_reserve_stock(sku.pk, quantity)
         payment = payments.payment_create(
             purpose=Payment.Purpose.GIFT,
@@ -198,7 +205,7 @@ def gift_create(
             gateway=gateway,
         )
         salt = tokens.new_salt()
-        gift = Gift.objects.create(
+        gift = Gift(
             sender=sender,
             partner=partner,
             sku=sku,
@@ -213,21 +220,29 @@ def gift_create(
             payment=payment,
             language=language,
         )
-        _event(gift.pk, GiftEvent.Kind.CREATED)
+        if prepaid:  # born paid: the link goes live for the accept window at once
+            gift.status = S.AWAITING_RECIPIENT
+            gift.paid_at = now
+            gift.expires_at = now + timedelta(seconds=settings.GIFT_ACCEPT_WINDOW_SECONDS)
+        gift.save(force_insert=True)
+        kinds = [GiftEvent.Kind.CREATED] + ([GiftEvent.Kind.PAID] if prepaid else [])
+        GiftEvent.objects.bulk_create(GiftEvent(gift_id=gift.pk, kind=kind) for kind in kinds)
     return gift
 
 
 def gift_input_clean(
-    *, sku_id: int, quantity: int, message: str, sender_name: str
+    *, sku_id: int, quantity: int, message: str, sender_name: str, sku: Sku | None = None
 ) -> tuple[Sku, str, str]:
     """The rules every gift's input follows, however it is paid: the SKU, the message and
-    the sender's name, cleaned (a plain gift's and a chip-in's alike)."""
-    sku = (
-        Sku.objects.select_related("product__category__parent", "product__merchant")
-        .filter(pk=sku_id, is_active=True)
-        .first()
-    )
-    if sku is None or not selectors.product_is_giftable(sku.product):
+    the sender's name, cleaned (a plain gift's and a chip-in's alike). `sku`: the SKU
+    `sku_id` names, already read with its product, category and merchant."""
+    if sku is None or sku.pk != sku_id:
+        sku = (
+            Sku.objects.select_related("product__category__parent", "product__merchant")
+            .filter(pk=sku_id)
+            .first()
+        )
+    if sku is None or not sku.is_active or not selectors.product_is_giftable(sku.product):
         raise GiftError(_("This item cannot be sent as a gift."))
     if sku.price > settings.GIFT_MAX_UNIT_PRICE:
         raise GiftError(
