@@ -195,38 +195,43 @@ def gift_create(
     )
     amount = sku.price * quantity
     now = timezone.now()
+    # No savepoint of its own (a partner's gift is made inside the charge's transaction),
+    # so a refusal is raised out of the block, which has then written nothing.
     with transaction.atomic(savepoint=False):
-        gift_reserve_stock(sku.pk, quantity)
-        payment = payments.payment_create(
-            purpose=Payment.Purpose.GIFT,
-            amount=amount,
-            user=sender,
-            description=_("Gift: %(title)s") % {"title": sku.product.title},
-            gateway=gateway,
-        )
-        salt = tokens.new_salt()
-        gift = Gift(
-            sender=sender,
-            partner=partner,
-            sku=sku,
-            quantity=quantity,
-            unit_price=sku.price,
-            amount=amount,
-            message=message,
-            sender_name=sender_name[:30],
-            allow_variant_choice=allow_variant_choice,
-            token_salt=salt,
-            token_hash=tokens.token_hash(tokens.token_for(salt)),
-            payment=payment,
-            language=language,
-        )
-        if prepaid:  # born paid: the link goes live for the accept window at once
-            gift.status = S.AWAITING_RECIPIENT
-            gift.paid_at = now
-            gift.expires_at = now + timedelta(seconds=settings.GIFT_ACCEPT_WINDOW_SECONDS)
-        gift.save(force_insert=True)
-        kinds = [GiftEvent.Kind.CREATED] + ([GiftEvent.Kind.PAID] if prepaid else [])
-        GiftEvent.objects.bulk_create(GiftEvent(gift_id=gift.pk, kind=kind) for kind in kinds)
+        reserved = stock.reserve(sku_id=sku.pk, quantity=quantity)
+        if reserved:
+            payment = payments.payment_create(
+                purpose=Payment.Purpose.GIFT,
+                amount=amount,
+                user=sender,
+                description=_("Gift: %(title)s") % {"title": sku.product.title},
+                gateway=gateway,
+            )
+            salt = tokens.new_salt()
+            gift = Gift(
+                sender=sender,
+                partner=partner,
+                sku=sku,
+                quantity=quantity,
+                unit_price=sku.price,
+                amount=amount,
+                message=message,
+                sender_name=sender_name[:30],
+                allow_variant_choice=allow_variant_choice,
+                token_salt=salt,
+                token_hash=tokens.token_hash(tokens.token_for(salt)),
+                payment=payment,
+                language=language,
+            )
+            if prepaid:  # born paid: the link goes live for the accept window at once
+                gift.status = S.AWAITING_RECIPIENT
+                gift.paid_at = now
+                gift.expires_at = now + timedelta(seconds=settings.GIFT_ACCEPT_WINDOW_SECONDS)
+            gift.save(force_insert=True)
+            kinds = [GiftEvent.Kind.CREATED] + ([GiftEvent.Kind.PAID] if prepaid else [])
+            GiftEvent.objects.bulk_create(GiftEvent(gift_id=gift.pk, kind=kind) for kind in kinds)
+    if not reserved:
+        raise GiftError(_("Sorry, there are not enough of this item left."))
     return gift
 
 
@@ -367,13 +372,16 @@ def gift_claim(
 
     One transaction: the unit (compare-and-set), the variant's stock, the merchant's
     order, the claim row and the notices (the sender's; the recipient's tracking link by
-    text if `sms_consent`, in `language`). Any refusal leaves nothing behind.
+    text if `sms_consent`, in `language`). Any refusal leaves nothing behind. `gift` is
+    read with what a claim uses (`selectors.gift_by_token`) and is left as this claim
+    made it, without reading it back.
     """
     if user is not None and gift.sender_id is not None and user.pk == gift.sender_id:
         raise GiftError(_("You cannot accept a gift you sent."))
     sku = _claimable_sku(gift, sku_id)
+    now = timezone.now()
     with transaction.atomic():
-        if not state.claim_unit(gift.pk):
+        if not state.claim_unit(gift.pk, now=now):
             gift.refresh_from_db()
             if gift.status == S.AWAITING_RECIPIENT and gift.expires_at <= timezone.now():
                 raise GiftError(_("This gift expired: it was not accepted in time."))
@@ -390,24 +398,23 @@ def gift_claim(
             stock.release(sku_id=gift.sku_id, quantity=1)
         order = orders.order_create_paid(
             user=user,
-            payment=gift.payment,
+            payment_id=gift.payment_id,
             sku=sku,
             unit_price=gift.unit_price,
             address=recipient.__dict__,
             language=gift.language,
             note=gettext_noop("Gift accepted"),
         )
-        try:
-            with transaction.atomic():
-                claim = GiftClaim.objects.create(
-                    gift=gift,
-                    user=user,
-                    sku=sku,
-                    order=order,
-                    sms_consent=sms_consent,
-                    language=language,
-                    **recipient.__dict__,
-                )
+        try:  # no savepoint: the refusal rolls back this whole transaction anyway
+            claim = GiftClaim.objects.create(
+                gift=gift,
+                user=user,
+                sku=sku,
+                order=order,
+                sms_consent=sms_consent,
+                language=language,
+                **recipient.__dict__,
+            )
         except IntegrityError as error:
             raise GiftError(_("This phone number has already accepted this gift.")) from error
         _event(gift.pk, GiftEvent.Kind.ACCEPTED)
@@ -422,7 +429,7 @@ def gift_claim(
         )
         if gift.partner_id:
             events.report(events.GIFT_ACCEPTED, [gift.pk])
-    gift.refresh_from_db()
+    state.unit_claimed(gift, now=now)
     return claim
 
 

@@ -212,7 +212,9 @@ def payment_mark_succeeded(*, payment: Payment, provider_reference: str) -> bool
     now = timezone.now()
     won = Payment.objects.filter(
         pk=payment.pk, status__in=[Payment.Status.PENDING, Payment.Status.FAILED]
-    ).update(status=Payment.Status.SUCCEEDED, succeeded_at=now, provider_reference=provider_reference)
+    ).update(
+        status=Payment.Status.SUCCEEDED, succeeded_at=now, provider_reference=provider_reference
+    )
     if won:
         payment.status = Payment.Status.SUCCEEDED
         payment.succeeded_at = now
