@@ -11,10 +11,11 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, DecimalField, F, Value, When
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -645,14 +646,23 @@ def _expire_locked(due: list[dict]) -> int:
 def gifts_refunds_succeeded(refunds: list[Refund]) -> None:
     """Refund handler (in the settling transaction): the money is back on each gift.
 
-    Built for the expiry sweep's batches: one UPDATE per gift, one insert for all the
-    events, and the senders' notices in fixed statements.
+    Built for the expiry sweep's batches: one UPDATE for all the gifts, one insert for
+    all the events, and the senders' notices in fixed statements.
     """
     pairs = []
+    back: dict[int, Decimal] = {}
     for refund in refunds:
         gift_id = int(refund.subject.partition(":")[2])
-        Gift.objects.filter(pk=gift_id).update(refunded_amount=F("refunded_amount") + refund.amount)
+        back[gift_id] = back.get(gift_id, Decimal("0")) + refund.amount
         pairs.append((gift_id, refund.pk))
+    amount = Gift._meta.get_field("refunded_amount")
+    Gift.objects.filter(pk__in=back).update(
+        refunded_amount=F("refunded_amount")
+        + Case(
+            *(When(pk=gift_id, then=Value(total)) for gift_id, total in back.items()),
+            output_field=DecimalField(max_digits=amount.max_digits, decimal_places=2),
+        )
+    )
     GiftEvent.objects.bulk_create(
         GiftEvent(gift_id=gift_id, kind=GiftEvent.Kind.REFUNDED, note=format_cny(refund.amount))
         for (gift_id, _), refund in zip(pairs, refunds, strict=True)
