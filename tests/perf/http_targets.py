@@ -122,6 +122,7 @@ TARGETS: list[Target] = [
         body=lambda d, n: RECIPIENT,
         setup=_links(CLAIMS),
         requests=CLAIMS,
+        floor_share=0.1,
     ),
     Target(
         f"floor, {API_CLIENTS} clients",
@@ -139,6 +140,7 @@ TARGETS: list[Target] = [
         setup=_brand,
         json=True,
         concurrency=API_CLIENTS,
+        floor_share=0.15,
     ),
 ]
 
