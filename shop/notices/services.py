@@ -17,7 +17,7 @@ from shop.core.privacy import mask_phone
 from shop.core.tasks import publish
 
 from .models import Notice
-from .tasks import send_notice_task, send_notices_task
+from .tasks import send_notice_task
 
 C = Notice.Channel
 
@@ -74,20 +74,7 @@ def _write(channel: str, rows: list[Notice]) -> None:
     )
     # A key written before is not new, but publishing it again is harmless: a try first
     # claims its row, and a sent notice is never due.
-    transaction.on_commit(lambda: _publish(ids))
-
-
-def _publish(ids: list[int]) -> None:
-    """One message for one notice; a batch's, 100 to a message (a broker round trip and
-    a task each, not one per notice)."""
-    if len(ids) == 1:
-        publish(send_notice_task, ids[0])
-        return
-    for start in range(0, len(ids), BATCH):
-        publish(send_notices_task, ids[start : start + BATCH])
-
-
-BATCH = 100
+    transaction.on_commit(lambda: [publish(send_notice_task, pk) for pk in ids])
 
 
 def notice_retry(*, notices: QuerySet[Notice]) -> int:

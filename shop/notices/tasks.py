@@ -11,15 +11,6 @@ def send_notice_task(notice_id: int) -> None:
     channels.deliver(notice_id)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
-def send_notices_task(notice_ids: list[int]) -> None:
-    """`send_notice_task` for a batch written together (the expiry sweep's, its refunds'):
-    one message instead of one each. Each try stands alone (`deliver` records its own
-    failure); a message redelivered after a crash skips the notices already sent."""
-    for notice_id in notice_ids:
-        channels.deliver(notice_id)
-
-
 @shared_task
 def notices_send_due_task() -> int:
     """Beat, every NOTICE_SWEEP_SECONDS: queue every due notice (retries, and first tries

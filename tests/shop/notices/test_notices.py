@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from shop.notices import channels, selectors, services
 from shop.notices.models import Notice
-from shop.notices.tasks import send_notices_task
 from tests.factories import UserFactory
 
 S = Notice.Status
@@ -21,29 +20,6 @@ def published(monkeypatch) -> list[int]:
     sent: list[int] = []
     monkeypatch.setattr(services, "publish", lambda task, pk: sent.append(pk) or True)
     return sent
-
-
-def test_a_batch_of_notices_is_one_message_and_each_is_sent(
-    db, monkeypatch, django_capture_on_commit_callbacks
-) -> None:
-    messages: list[tuple] = []
-    monkeypatch.setattr(services, "publish", lambda task, *args: messages.append((task, *args)))
-    users = [UserFactory(email=f"u{n}@example.com", language="en") for n in range(3)]
-    with django_capture_on_commit_callbacks(execute=True):
-        services.notify_users(
-            kind="gift_delivered",
-            items=[(f"order-{n}-delivered", user, CONTEXT) for n, user in enumerate(users)],
-        )
-    [(task, ids)] = messages
-    assert task is send_notices_task
-    assert sorted(ids) == sorted(Notice.objects.values_list("pk", flat=True))
-    task(ids)
-    assert sorted(m.to[0] for m in mail.outbox) == [
-        "u0@example.com",
-        "u1@example.com",
-        "u2@example.com",
-    ]
-    assert set(Notice.objects.values_list("status", flat=True)) == {S.SENT}
 
 
 def send_due() -> list[str | None]:
