@@ -14,6 +14,7 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Value,
     When,
 )
@@ -24,7 +25,7 @@ from django.utils import timezone
 
 from merchants.models import Merchant
 from shop.catalogue import selectors as catalogue
-from shop.catalogue.models import Product, Sku
+from shop.catalogue.models import Product, ProductImage, Sku
 from shop.core.privacy import mask_name
 
 from . import tokens
@@ -184,16 +185,49 @@ def with_public_status(gifts: QuerySet[Gift]) -> QuerySet[Gift]:
     )
 
 
+# What the claim page and a claim need of the product: not its long texts.
+_PRODUCT_TEXTS = [
+    f"sku__product__{name}"
+    for name in ("description", "description_en", "search_document", "search_title")
+]
+
+
 def gift_by_token(token: str) -> Gift | None:
+    """The gift a claim link names, with all the claim page and a claim use, in one
+    statement: its SKU, product (with its category and merchant), stock, sender, chip-in
+    and the product's cover picture (`gift_cover`)."""
     if not token or len(token) > 100:
         return None
+    covers = ProductImage.objects.filter(product_id=OuterRef("sku__product_id")).order_by(
+        "position", "pk"
+    )
     return (
-        Gift.objects.select_related("sku__product__merchant", "sku__stock", "chip_in")
+        Gift.objects.select_related(
+            "sku__product__merchant", "sku__product__category", "sku__stock", "sender", "chip_in"
+        )
+        .defer(*_PRODUCT_TEXTS)
+        .annotate(
+            cover_id=Subquery(covers.values("pk")[:1]),
+            cover_image=Subquery(covers.values("image")[:1]),
+            cover_thumbnail=Subquery(covers.values("thumbnail")[:1]),
+        )
         .filter(token_hash=tokens.token_hash(token))
         .exclude(
             status__in=[Gift.Status.PENDING_PAYMENT, Gift.Status.ABANDONED, Gift.Status.FUNDING]
         )
         .first()
+    )
+
+
+def gift_cover(gift: Gift) -> ProductImage | None:
+    """The product's first picture, as `gift_by_token` read it along with the gift."""
+    if getattr(gift, "cover_id", None) is None:
+        return None
+    return ProductImage(
+        pk=gift.cover_id,
+        product_id=gift.sku.product_id,
+        image=gift.cover_image,
+        thumbnail=gift.cover_thumbnail,
     )
 
 

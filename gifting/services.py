@@ -11,10 +11,11 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, DecimalField, F, Value, When
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -179,55 +180,75 @@ def gift_create(
     language: str,
     partner: object | None = None,
     gateway: str | None = None,
+    sku: Sku | None = None,
+    prepaid: bool = False,
 ) -> Gift:
     """Create the gift, reserve its units' stock and open its payment, all or nothing.
 
-    A partner's gift (`partner`) is paid from its balance (`gateway`), by the caller.
+    `sku` is the SKU `sku_id` names, if the caller already read it in this request (the
+    same rules are checked on it). A `prepaid` gift (a partner's, `partner`) is born live:
+    the caller charges its balance in the same transaction and marks the payment
+    succeeded (`payments.payment_mark_succeeded`). Statements: the stock's UPDATE and one
+    INSERT each for the payment, the gift and its events.
     """
     sku, message, sender_name = gift_input_clean(
-        sku_id=sku_id, quantity=quantity, message=message, sender_name=sender_name
+        sku_id=sku_id, quantity=quantity, message=message, sender_name=sender_name, sku=sku
     )
     amount = sku.price * quantity
-    with transaction.atomic():
-        gift_reserve_stock(sku.pk, quantity)
-        payment = payments.payment_create(
-            purpose=Payment.Purpose.GIFT,
-            amount=amount,
-            user=sender,
-            description=_("Gift: %(title)s") % {"title": sku.product.title},
-            gateway=gateway,
-        )
-        salt = tokens.new_salt()
-        gift = Gift.objects.create(
-            sender=sender,
-            partner=partner,
-            sku=sku,
-            quantity=quantity,
-            unit_price=sku.price,
-            amount=amount,
-            message=message,
-            sender_name=sender_name[:30],
-            allow_variant_choice=allow_variant_choice,
-            token_salt=salt,
-            token_hash=tokens.token_hash(tokens.token_for(salt)),
-            payment=payment,
-            language=language,
-        )
-        _event(gift.pk, GiftEvent.Kind.CREATED)
+    now = timezone.now()
+    # No savepoint of its own (a partner's gift is made inside the charge's transaction),
+    # so a refusal is raised out of the block, which has then written nothing.
+    with transaction.atomic(savepoint=False):
+        reserved = stock.reserve(sku_id=sku.pk, quantity=quantity)
+        if reserved:
+            payment = payments.payment_create(
+                purpose=Payment.Purpose.GIFT,
+                amount=amount,
+                user=sender,
+                description=_("Gift: %(title)s") % {"title": sku.product.title},
+                gateway=gateway,
+            )
+            salt = tokens.new_salt()
+            gift = Gift(
+                sender=sender,
+                partner=partner,
+                sku=sku,
+                quantity=quantity,
+                unit_price=sku.price,
+                amount=amount,
+                message=message,
+                sender_name=sender_name[:30],
+                allow_variant_choice=allow_variant_choice,
+                token_salt=salt,
+                token_hash=tokens.token_hash(tokens.token_for(salt)),
+                payment=payment,
+                language=language,
+            )
+            if prepaid:  # born paid: the link goes live for the accept window at once
+                gift.status = S.AWAITING_RECIPIENT
+                gift.paid_at = now
+                gift.expires_at = now + timedelta(seconds=settings.GIFT_ACCEPT_WINDOW_SECONDS)
+            gift.save(force_insert=True)
+            kinds = [GiftEvent.Kind.CREATED] + ([GiftEvent.Kind.PAID] if prepaid else [])
+            GiftEvent.objects.bulk_create(GiftEvent(gift_id=gift.pk, kind=kind) for kind in kinds)
+    if not reserved:
+        raise GiftError(_("Sorry, there are not enough of this item left."))
     return gift
 
 
 def gift_input_clean(
-    *, sku_id: int, quantity: int, message: str, sender_name: str
+    *, sku_id: int, quantity: int, message: str, sender_name: str, sku: Sku | None = None
 ) -> tuple[Sku, str, str]:
     """The rules every gift's input follows, however it is paid: the SKU, the message and
-    the sender's name, cleaned (a plain gift's and a chip-in's alike)."""
-    sku = (
-        Sku.objects.select_related("product__category__parent", "product__merchant")
-        .filter(pk=sku_id, is_active=True)
-        .first()
-    )
-    if sku is None or not selectors.product_is_giftable(sku.product):
+    the sender's name, cleaned (a plain gift's and a chip-in's alike). `sku`: the SKU
+    `sku_id` names, already read with its product, category and merchant."""
+    if sku is None or sku.pk != sku_id:
+        sku = (
+            Sku.objects.select_related("product__category__parent", "product__merchant")
+            .filter(pk=sku_id)
+            .first()
+        )
+    if sku is None or not sku.is_active or not selectors.product_is_giftable(sku.product):
         raise GiftError(_("This item cannot be sent as a gift."))
     if sku.price > settings.GIFT_MAX_UNIT_PRICE:
         raise GiftError(
@@ -352,13 +373,16 @@ def gift_claim(
 
     One transaction: the unit (compare-and-set), the variant's stock, the merchant's
     order, the claim row and the notices (the sender's; the recipient's tracking link by
-    text if `sms_consent`, in `language`). Any refusal leaves nothing behind.
+    text if `sms_consent`, in `language`). Any refusal leaves nothing behind. `gift` is
+    read with what a claim uses (`selectors.gift_by_token`) and is left as this claim
+    made it, without reading it back.
     """
     if user is not None and gift.sender_id is not None and user.pk == gift.sender_id:
         raise GiftError(_("You cannot accept a gift you sent."))
     sku = _claimable_sku(gift, sku_id)
+    now = timezone.now()
     with transaction.atomic():
-        if not state.claim_unit(gift.pk):
+        if not state.claim_unit(gift.pk, now=now):
             gift.refresh_from_db()
             if gift.status == S.AWAITING_RECIPIENT and gift.expires_at <= timezone.now():
                 raise GiftError(_("This gift expired: it was not accepted in time."))
@@ -375,24 +399,23 @@ def gift_claim(
             stock.release(sku_id=gift.sku_id, quantity=1)
         order = orders.order_create_paid(
             user=user,
-            payment=gift.payment,
+            payment_id=gift.payment_id,
             sku=sku,
             unit_price=gift.unit_price,
             address=recipient.__dict__,
             language=gift.language,
             note=gettext_noop("Gift accepted"),
         )
-        try:
-            with transaction.atomic():
-                claim = GiftClaim.objects.create(
-                    gift=gift,
-                    user=user,
-                    sku=sku,
-                    order=order,
-                    sms_consent=sms_consent,
-                    language=language,
-                    **recipient.__dict__,
-                )
+        try:  # no savepoint: the refusal rolls back this whole transaction anyway
+            claim = GiftClaim.objects.create(
+                gift=gift,
+                user=user,
+                sku=sku,
+                order=order,
+                sms_consent=sms_consent,
+                language=language,
+                **recipient.__dict__,
+            )
         except IntegrityError as error:
             raise GiftError(_("This phone number has already accepted this gift.")) from error
         _event(gift.pk, GiftEvent.Kind.ACCEPTED)
@@ -407,7 +430,7 @@ def gift_claim(
         )
         if gift.partner_id:
             events.report(events.GIFT_ACCEPTED, [gift.pk])
-    gift.refresh_from_db()
+    state.unit_claimed(gift, now=now)
     return claim
 
 
@@ -623,14 +646,23 @@ def _expire_locked(due: list[dict]) -> int:
 def gifts_refunds_succeeded(refunds: list[Refund]) -> None:
     """Refund handler (in the settling transaction): the money is back on each gift.
 
-    Built for the expiry sweep's batches: one UPDATE per gift, one insert for all the
-    events, and the senders' notices in fixed statements.
+    Built for the expiry sweep's batches: one UPDATE for all the gifts, one insert for
+    all the events, and the senders' notices in fixed statements.
     """
     pairs = []
+    back: dict[int, Decimal] = {}
     for refund in refunds:
         gift_id = int(refund.subject.partition(":")[2])
-        Gift.objects.filter(pk=gift_id).update(refunded_amount=F("refunded_amount") + refund.amount)
+        back[gift_id] = back.get(gift_id, Decimal("0")) + refund.amount
         pairs.append((gift_id, refund.pk))
+    amount = Gift._meta.get_field("refunded_amount")
+    Gift.objects.filter(pk__in=back).update(
+        refunded_amount=F("refunded_amount")
+        + Case(
+            *(When(pk=gift_id, then=Value(total)) for gift_id, total in back.items()),
+            output_field=DecimalField(max_digits=amount.max_digits, decimal_places=2),
+        )
+    )
     GiftEvent.objects.bulk_create(
         GiftEvent(gift_id=gift_id, kind=GiftEvent.Kind.REFUNDED, note=format_cny(refund.amount))
         for (gift_id, _), refund in zip(pairs, refunds, strict=True)

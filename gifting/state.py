@@ -44,12 +44,12 @@ def abandon(gift_id: int) -> bool:
     )
 
 
-def claim_unit(gift_id: int) -> bool:
+def claim_unit(gift_id: int, *, now: datetime | None = None) -> bool:
     """Take one unit if the gift is live, not past its deadline, and has one left.
 
     The last unit moves the gift to accepted in the same statement.
     """
-    now = timezone.now()
+    now = now or timezone.now()
     return (
         Gift.objects.filter(
             pk=gift_id,
@@ -66,6 +66,14 @@ def claim_unit(gift_id: int) -> bool:
         )
         == 1
     )
+
+
+def unit_claimed(gift: Gift, *, now: datetime) -> None:
+    """`gift` in memory as `claim_unit(gift.pk, now=now)` left it in the database, when
+    other claims made since `gift` was read are not counted."""
+    gift.units_claimed += 1
+    if gift.units_claimed >= gift.quantity:
+        gift.status, gift.finished_at = S.ACCEPTED, now
 
 
 def finish(gift_id: int, target: str, *, require_unclaimed: bool = False) -> bool:

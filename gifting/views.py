@@ -206,7 +206,7 @@ def claim(request: HttpRequest, token: str) -> HttpResponse:
         gift.refresh_from_db()
     for made_here in mine:
         made_here.tracking_url = selectors.tracking_url(made_here)
-    cover = gift.sku.product.images.first()
+    cover = selectors.gift_cover(gift)
     context = {
         "gift": gift,
         "display": selectors.gift_display_status(gift, timezone.now()),

@@ -359,7 +359,7 @@ def orders_payment_retry(*, payment: Payment) -> Payment:
 def order_create_paid(
     *,
     user: User | None,
-    payment: Payment,
+    payment_id: int,
     sku: object,
     unit_price: Decimal,
     address: dict,
@@ -379,7 +379,7 @@ def order_create_paid(
         number=_order_number(),
         user=user,
         merchant=sku.product.merchant,
-        payment=payment,
+        payment_id=payment_id,
         language=language,
         total=unit_price,
         commission=commission_for([line]),

@@ -10,8 +10,9 @@ and moves nothing.
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
+from django.utils import timezone
 
 from shop.core.errors import DomainError
 from shop.core.money import quantize
@@ -58,29 +59,67 @@ def balance_move(
     reference: str = "",
     note: str = "",
 ) -> Movement:
-    """Credit (positive) or debit (negative) the balance once for `idempotency_key`."""
+    """Credit (positive) or debit (negative) the balance once for `idempotency_key`.
+
+    Two statements when it moves: the compare-and-set UPDATE, which answers the balance
+    after it, and the ledger row, inserted unless its key is taken. A replay or a short
+    balance costs a few more, to say which.
+    """
     if amount == 0:
         raise InvalidAmount("A balance movement cannot be zero.")
-    with transaction.atomic():
-        partners = Partner.objects.filter(pk=partner_id)
-        if amount < 0:
-            partners = partners.filter(balance__gte=-amount)
-        moved = partners.update(balance=F("balance") + amount)  # locks the partner row
+    ops = connection.ops
+    now = timezone.now()
+    reference, note = reference[:64], note[:200]
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        debit = "AND balance >= %s" if amount < 0 else ""
+        cursor.execute(
+            f"UPDATE {PARTNERS} SET balance = balance + %s WHERE id = %s {debit} RETURNING balance",
+            [ops.adapt_decimalfield_value(amount), partner_id]
+            + ([ops.adapt_decimalfield_value(-amount)] if amount < 0 else []),
+        )
+        moved = cursor.fetchone()
+        if moved is not None:
+            cursor.execute(
+                f"INSERT INTO {ENTRIES} (partner_id, kind, amount, balance_after,"
+                " idempotency_key, reference, note, created_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+                [
+                    partner_id,
+                    kind,
+                    ops.adapt_decimalfield_value(amount),
+                    moved[0],
+                    idempotency_key,
+                    reference,
+                    note,
+                    ops.adapt_datetimefield_value(now),
+                ],
+            )
+            inserted = cursor.fetchone()
+            if inserted is not None:
+                entry = BalanceEntry(
+                    pk=inserted[0],
+                    partner_id=partner_id,
+                    kind=kind,
+                    amount=amount,
+                    balance_after=quantize(Decimal(str(moved[0]))),
+                    idempotency_key=idempotency_key,
+                    reference=reference,
+                    note=note,
+                    created_at=now,
+                )
+                entry._state.adding = False
+                return Movement(entry, created=True)
+            # The key was written before: a replay. Undo this attempt's move; the row
+            # is still ours (locked by the UPDATE), so nothing moved in between.
+            Partner.objects.filter(pk=partner_id).update(balance=F("balance") - amount)
         existing = BalanceEntry.objects.filter(idempotency_key=idempotency_key).first()
         if existing is not None:
-            transaction.set_rollback(True)  # undo this attempt's UPDATE
             return Movement(existing, created=False)
-        if not moved:
-            available = Partner.objects.values_list("balance", flat=True).get(pk=partner_id)
-            raise InsufficientBalance(available, -amount)
-        after = Partner.objects.values_list("balance", flat=True).get(pk=partner_id)
-        entry = BalanceEntry.objects.create(
-            partner_id=partner_id,
-            kind=kind,
-            amount=amount,
-            balance_after=after,
-            idempotency_key=idempotency_key,
-            reference=reference[:64],
-            note=note[:200],
-        )
-    return Movement(entry, created=True)
+        available = Partner.objects.values_list("balance", flat=True).get(pk=partner_id)
+    # Raised once out of the block, which wrote nothing: a caller's transaction goes on.
+    raise InsufficientBalance(available, -amount)
+
+
+PARTNERS = Partner._meta.db_table
+ENTRIES = BalanceEntry._meta.db_table

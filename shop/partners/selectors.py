@@ -82,6 +82,13 @@ def gifts(partner: Partner) -> QuerySet[Gift]:
     return with_public_status(Gift.objects.filter(partner=partner).select_related("sku__product"))
 
 
+def gift_sent(gift: Gift) -> Gift:
+    """The gift `services.partner_gift_send` returned, as `gifts` reads one, without
+    reading it back: just created and live, its public status is its status."""
+    gift.public_status = gift.status
+    return gift
+
+
 def with_timeline(gifts: QuerySet[Gift]) -> QuerySet[Gift]:
     """What a gift's detail shows beside the gift: its timeline and its parcels."""
     return gifts.prefetch_related(

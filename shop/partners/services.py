@@ -13,6 +13,7 @@ from django.utils.translation import gettext_noop
 from gifting import services as gifting
 from gifting.models import Gift
 from merchants.models import Merchant
+from shop.catalogue.models import Sku
 from shop.core import jobs
 from shop.core.errors import DomainError
 from shop.payments import services as payments
@@ -78,23 +79,29 @@ def partner_gift_send(
     message: str,
     sender_name: str,
     allow_variant_choice: bool,
+    sku: Sku | None = None,
 ) -> Gift:
-    """A partner's gift: created, charged to its balance and live, in one transaction.
+    """A partner's gift: created live, charged to its balance, in one transaction.
 
     Raises `InsufficientBalance` (nothing is kept) or `GiftError` as the web flow does.
     The charge and the payment share the payment's reference, so the ledger reconciles.
+    `sku`: the SKU already read in this request (see `gift_create`). Statements: the
+    gift's (stock, payment, gift, events), the balance's two and the payment's UPDATE;
+    the gift returned is as the database now holds it, so nothing is read back.
     """
     with transaction.atomic():
         gift = gifting.gift_create(
             sender=None,
             partner=partner,
             sku_id=sku_id,
+            sku=sku,
             quantity=quantity,
             message=message,
             sender_name=sender_name,
             allow_variant_choice=allow_variant_choice,
             language=settings.LANGUAGE_CODE,
             gateway=gateway.NAME,
+            prepaid=True,
         )
         charge = balance_move(
             partner_id=partner.pk,
@@ -104,8 +111,9 @@ def partner_gift_send(
             reference=gift.payment.reference,
             note=f"gift {gift.pk}",
         )
-        payments.payment_succeeded(payment=gift.payment, provider_reference=f"B{charge.entry.pk}")
-    gift.refresh_from_db()
+        payments.payment_mark_succeeded(
+            payment=gift.payment, provider_reference=f"B{charge.entry.pk}"
+        )
     return gift
 
 

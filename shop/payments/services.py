@@ -233,19 +233,29 @@ PAID_TWICE_JOB = jobs.define(
 def payment_succeeded(*, payment: Payment, provider_reference: str) -> bool:
     """Mark the payment paid once (compare-and-set) and run its purpose's handler.
 
-    Called for a verified provider notification, or when a partner's balance is charged;
-    call inside the transaction that recorded the evidence.
+    Called for a verified provider notification; call inside the transaction that
+    recorded the evidence.
     """
+    won = payment_mark_succeeded(payment=payment, provider_reference=provider_reference)
+    if won:
+        import_string(PAYMENT_SUCCEEDED_HANDLERS[payment.purpose])(payment)
+    return won
+
+
+def payment_mark_succeeded(*, payment: Payment, provider_reference: str) -> bool:
+    """The compare-and-set alone, for a payment whose purpose is already served: a
+    partner's gift, born live in the transaction that charges the partner's balance
+    (the evidence). `payment` is updated in memory, as it now is in the database."""
+    now = timezone.now()
     won = Payment.objects.filter(
         pk=payment.pk, status__in=[Payment.Status.PENDING, Payment.Status.FAILED]
     ).update(
-        status=Payment.Status.SUCCEEDED,
-        succeeded_at=timezone.now(),
-        provider_reference=provider_reference,
+        status=Payment.Status.SUCCEEDED, succeeded_at=now, provider_reference=provider_reference
     )
     if won:
-        payment.refresh_from_db()
-        import_string(PAYMENT_SUCCEEDED_HANDLERS[payment.purpose])(payment)
+        payment.status = Payment.Status.SUCCEEDED
+        payment.succeeded_at = now
+        payment.provider_reference = provider_reference
     return bool(won)
 
 

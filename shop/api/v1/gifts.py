@@ -79,13 +79,15 @@ class GiftList(PartnerView):
         gift = services.partner_gift_send(
             partner=request.user,
             sku_id=data["sku"].pk,
+            sku=data["sku"],
             quantity=data["quantity"],
             message=data["message"],
             sender_name=data["sender_name"],
             allow_variant_choice=data["allow_variant_choice"],
         )
-        gift = selectors.gifts(request.user).get(pk=gift.pk)
-        return Response(self.get_serializer(gift).data, status=status.HTTP_201_CREATED)
+        return Response(
+            self.get_serializer(selectors.gift_sent(gift)).data, status=status.HTTP_201_CREATED
+        )
 
 
 class GiftDetail(PartnerView):

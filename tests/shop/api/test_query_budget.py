@@ -128,3 +128,18 @@ def test_balance_and_webhook_lists_are_a_fixed_number_of_queries(provider) -> No
             {"url": f"https://h.example.com/x{i}", "events": ["order.paid"]},
         )
     assert queries_for(api, "/api/v1/webhook-endpoints/", 20) == few
+
+
+def test_sending_a_gift_is_a_fixed_list_of_statements(provider) -> None:
+    sku = SkuFactory(product=ProductFactory(merchant=provider["merchant"]), stock=10)
+    send_gift(provider["api"], sku)  # warm up: the key's once-a-minute `last_used_at` stamp
+    with CaptureQueriesContext(connection) as captured:
+        response = send_gift(provider["api"], sku)
+    assert response.status_code == 201
+    assert body(response)["status"] == "awaiting_recipient"
+    # The key, the SKU; then one transaction (a savepoint in this test's): the stock,
+    # the payment, the gift, its events, the balance and its ledger row, the payment
+    # marked paid. Nothing is read back.
+    assert " ".join(q["sql"].split(None, 1)[0] for q in captured) == (
+        "SELECT SELECT SAVEPOINT UPDATE INSERT INSERT INSERT UPDATE INSERT UPDATE RELEASE"
+    ), [q["sql"][:80] for q in captured]
