@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -35,7 +35,10 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 class KnownCountPaginator(Paginator):
-    """A paginator told its count (`selectors.listing_count`, cached) instead of counting."""
+    """A paginator told its count (`selectors.listing_count`, cached) instead of counting.
+
+    The cached count may lag; it never hides a product: a page is always read in full,
+    and what it holds corrects the count (exactly, on the last page)."""
 
     def __init__(self, *args: object, count: int, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)
@@ -44,6 +47,17 @@ class KnownCountPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         return self.known_count
+
+    def page(self, number: object) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        items = list(self.object_list[bottom : bottom + self.per_page])
+        seen = bottom + len(items)
+        known = seen if len(items) < self.per_page else max(self.count, seen)
+        if known != self.count:
+            self.__dict__["count"] = known
+            self.__dict__.pop("num_pages", None)
+        return self._get_page(items, number, self)
 
 
 @method_decorator(anonymous_page_cache, name="dispatch")

@@ -71,3 +71,13 @@ def test_the_search_box_offers_the_categories_without_javascript(client) -> None
     page = response.content.decode()
     assert 'list="search-suggestions"' in page
     assert '<datalist id="search-suggestions"><option value="Scarves">' in page
+
+
+def test_a_product_listed_after_its_search_was_counted_shows_at_once(client, settings) -> None:
+    """The listing's count is reused for a while; it must never hide a new product."""
+    settings.PAGE_CACHE_SECONDS = 0
+    assert "Nothing matches" in client.get("/products/?q=osmanthus", HTTP_ACCEPT_LANGUAGE="en").text
+    indexed(title="桂花糕", title_en="Osmanthus Cake")
+    page = client.get("/products/?q=osmanthus", HTTP_ACCEPT_LANGUAGE="en").text
+    assert "Osmanthus Cake" in page
+    assert "Nothing matches" not in page
