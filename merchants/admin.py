@@ -9,7 +9,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from shop.core.admin import ReadOnlyAdmin, ReadOnlyInline
-from shop.core.admin_theme import ThemedTabularInline
+from shop.core.admin_theme import ThemedFileInput, ThemedTabularInline
 from shop.core.exports import CsvWriter
 
 from . import selectors, services
@@ -22,6 +22,7 @@ from .models import (
     MerchantStaff,
 )
 from .selectors import is_operator, merchant_for_user
+from .uploads import PhotoField
 
 
 class MerchantStaffInline(ThemedTabularInline):
@@ -33,7 +34,7 @@ class MerchantStaffInline(ThemedTabularInline):
 
 
 # The shop's own switches, which its staff may change; every other field is the operators'.
-STAFF_SETTINGS = {"auto_list_clean_products", "includes_greeting_card"}
+STAFF_SETTINGS = {"auto_list_clean_products", "includes_greeting_card", "logo"}
 
 
 @admin.register(Merchant)
@@ -44,6 +45,16 @@ class MerchantAdmin(MerchantScopedAdmin):
     prepopulated_fields = {"slug": ["name_en"]}
     filter_horizontal = ["categories"]
     actions = ["suspend", "reinstate"]
+
+    def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "logo":  # checked by content and bounded, as product photos
+            return PhotoField(
+                label=db_field.verbose_name,
+                help_text=db_field.help_text,
+                required=False,
+                widget=ThemedFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def get_prepopulated_fields(self, request: HttpRequest, obj: Merchant | None = None) -> dict:
         return self.prepopulated_fields if is_operator(request.user) else {}

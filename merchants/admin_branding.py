@@ -23,3 +23,9 @@ def site_header(request: HttpRequest) -> str:
 
 def site_title(request: HttpRequest) -> str:
     return gettext("Gift Shop back office")
+
+
+def site_icon(request: HttpRequest) -> str | None:
+    """The merchant's logo beside its name; the platform's symbol when there is none."""
+    merchant = request_merchant(request)
+    return merchant.logo.url if merchant is not None and merchant.logo else None

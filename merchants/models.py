@@ -44,6 +44,12 @@ class Merchant(models.Model):
     auto_list_clean_products = models.BooleanField(
         _("list products automatically when the compliance check is clean"), default=False
     )
+    logo = models.ImageField(
+        _("logo"),
+        upload_to="merchants/logos/",
+        blank=True,
+        help_text=_("Shown beside the shop's name in the back office: square, JPEG, PNG or WebP."),
+    )
     includes_greeting_card = models.BooleanField(
         _("a printed greeting card goes in every gift's box"),
         default=False,

@@ -11,6 +11,7 @@ decodes to a quarter of a gigabyte. `UPLOAD_MAX_PIXELS` is also Pillow's own bom
 
 from pathlib import PurePath
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -89,3 +90,16 @@ def sniff_photo(upload: UploadedFile) -> str:
 def stored_name(filename: str, content_type: str) -> str:
     """`filename` with the extension of its sniffed content type: `invoice.html` → `.pdf`."""
     return f"{PurePath(filename).stem or 'upload'}{EXTENSIONS[content_type]}"
+
+
+class PhotoField(forms.FileField):
+    """A product photo: JPEG, PNG or WebP by content, at most 10 MB and UPLOAD_MAX_PIXELS
+    pixels (refused from the header, before decoding), named by what it is."""
+
+    widget = forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
+
+    def clean(self, data: object, initial: object = None) -> object:
+        upload = super().clean(data, initial)
+        if isinstance(upload, UploadedFile):  # a new upload, not the photo already stored
+            upload.name = stored_name(upload.name, sniff_photo(upload))
+        return upload

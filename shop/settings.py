@@ -666,6 +666,7 @@ UNFOLD = {
     "SITE_HEADER": "merchants.admin_branding.site_header",
     "SITE_TITLE": "merchants.admin_branding.site_title",
     "SITE_SYMBOL": "storefront",
+    "SITE_ICON": "merchants.admin_branding.site_icon",
     "SITE_URL": "/",
     "SHOW_LANGUAGES": True,
     "DASHBOARD_CALLBACK": "merchants.views.admin_index_context",

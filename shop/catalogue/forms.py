@@ -1,8 +1,7 @@
 from django import forms
-from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
-from merchants.uploads import sniff_photo, stored_name
+from merchants.uploads import PhotoField
 from shop.core.admin_theme import ThemedNumberInput, ThemedTextInput
 
 from .models import ProductImage, Sku
@@ -25,19 +24,6 @@ class ListingForm(forms.Form):
     def value(self, name: str) -> str:
         self.is_valid()
         return self.cleaned_data.get(name) or ""
-
-
-class PhotoField(forms.FileField):
-    """A product photo: JPEG, PNG or WebP by content, at most 10 MB and UPLOAD_MAX_PIXELS
-    pixels (refused from the header, before decoding), named by what it is."""
-
-    widget = forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"})
-
-    def clean(self, data: object, initial: object = None) -> object:
-        upload = super().clean(data, initial)
-        if isinstance(upload, UploadedFile):  # a new upload, not the photo already stored
-            upload.name = stored_name(upload.name, sniff_photo(upload))
-        return upload
 
 
 class ProductImageForm(forms.ModelForm):
