@@ -162,50 +162,20 @@ class Queue:
 def platform_queues() -> list[Queue]:
     """What operators have to act on, one count query each (constant in the data's size)."""
     waiting = [
-        (
-            _("Shop applications waiting"),
-            MerchantApplication.objects.filter(status=MerchantApplication.Status.SUBMITTED),
-            "admin:merchants_merchantapplication_changelist",
-            f"?status__exact={MerchantApplication.Status.SUBMITTED}",
-        ),
-        (
-            _("Products in review"),
-            Product.objects.filter(status=Product.Status.PENDING_REVIEW),
-            "admin:catalogue_product_changelist",
-            f"?status__exact={Product.Status.PENDING_REVIEW}",
-        ),
-        (
-            _("Refund requests waiting for a shop"),
-            RefundRequest.objects.filter(status=RefundRequest.Status.REQUESTED),
-            "admin:orders_refundrequest_changelist",
-            f"?status__exact={RefundRequest.Status.REQUESTED}",
-        ),
-        (
-            _("Refunds pending at the provider"),
-            Refund.objects.filter(status=Refund.Status.PENDING),
-            "admin:payments_refund_changelist",
-            f"?status__exact={Refund.Status.PENDING}",
-        ),
-        (
-            _("Jobs parked (need attention)"),
-            JobItem.objects.filter(status=JobItem.Status.PARKED),
-            "admin:core_jobitem_changelist",
-            f"?status__exact={JobItem.Status.PARKED}",
-        ),
-        (
-            _("Notices parked (need attention)"),
-            Notice.objects.filter(status=Notice.Status.PARKED),
-            "admin:notices_notice_changelist",
-            f"?status__exact={Notice.Status.PARKED}",
-        ),
-        (
-            _("Webhook deliveries that gave up"),
-            WebhookDelivery.objects.filter(status=WebhookDelivery.Status.FAILED),
-            "admin:partners_webhookdelivery_changelist",
-            f"?status__exact={WebhookDelivery.Status.FAILED}",
-        ),
+        (_("Shop applications waiting"), MerchantApplication, MerchantApplication.Status.SUBMITTED),
+        (_("Products in review"), Product, Product.Status.PENDING_REVIEW),
+        (_("Refund requests waiting for a shop"), RefundRequest, RefundRequest.Status.REQUESTED),
+        (_("Refunds pending at the provider"), Refund, Refund.Status.PENDING),
+        (_("Jobs parked (need attention)"), JobItem, JobItem.Status.PARKED),
+        (_("Notices parked (need attention)"), Notice, Notice.Status.PARKED),
+        (_("Webhook deliveries that gave up"), WebhookDelivery, WebhookDelivery.Status.FAILED),
     ]
     return [
-        Queue(title=str(title), count=rows.count(), url=reverse(name) + query)
-        for title, rows, name, query in waiting
+        Queue(
+            title=str(title),
+            count=model.objects.filter(status=status).count(),
+            url=reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+            + f"?status__exact={status}",
+        )
+        for title, model, status in waiting
     ]

@@ -34,6 +34,21 @@ def switched(alipay_gateway, settings) -> tuple[Payment, Order, object]:
     return payment, order, control
 
 
+@pytest.fixture
+def close_lost(alipay_gateway, settings) -> tuple[Payment, Order, object, str]:
+    """Placed with Alipay, its cashier opened, then switched to the sandbox while Alipay
+    did not answer the close: the Alipay trade (`left`) can still be paid."""
+    settings.PAYMENT_METHODS = ["sandbox"]
+    gateway, control = alipay_gateway
+    payment, order = place_order()
+    left = start(gateway, payment)
+    control.open(left)
+    control.mode("system_error")
+    payments.payment_start(payment=payment, return_url="http://testserver/back/", gateway="sandbox")
+    payment.refresh_from_db()
+    return payment, order, control, left
+
+
 def _deliver_alipays(client: Client, control) -> list[int]:
     headers = {"content_type": "application/x-www-form-urlencoded; charset=utf-8"}
     return [
@@ -81,17 +96,10 @@ def test_coming_back_to_the_first_provider_pays_a_new_trade_there(client: Client
 
 
 def test_money_taken_at_a_trade_the_shopper_left_is_reported_by_reconcile(
-    client: Client, alipay_gateway, settings
+    client: Client, close_lost
 ) -> None:
     """Alipay did not answer the close, and the shopper paid there and at the sandbox."""
-    settings.PAYMENT_METHODS = ["sandbox"]
-    gateway, control = alipay_gateway
-    payment, _ = place_order()
-    left = start(gateway, payment)
-    control.open(left)
-    control.mode("system_error")
-    payments.payment_start(payment=payment, return_url="http://testserver/back/", gateway="sandbox")
-    payment.refresh_from_db()
+    payment, _, control, left = close_lost
     sandbox.pay(client, payment)
 
     control.act(left, "confirm")
@@ -104,16 +112,9 @@ def test_money_taken_at_a_trade_the_shopper_left_is_reported_by_reconcile(
 
 
 def test_money_taken_twice_is_parked_for_operators_with_what_to_refund(
-    client: Client, alipay_gateway, settings
+    client: Client, close_lost
 ) -> None:
-    settings.PAYMENT_METHODS = ["sandbox"]
-    gateway, control = alipay_gateway
-    payment, _ = place_order()
-    left = start(gateway, payment)
-    control.open(left)
-    control.mode("system_error")
-    payments.payment_start(payment=payment, return_url="http://testserver/back/", gateway="sandbox")
-    payment.refresh_from_db()
+    payment, _, control, left = close_lost
     sandbox.pay(client, payment)
 
     control.act(left, "confirm")
@@ -127,17 +128,10 @@ def test_money_taken_twice_is_parked_for_operators_with_what_to_refund(
 
 
 def test_paying_at_the_trade_the_shopper_left_pays_the_order_and_closes_the_other(
-    client: Client, alipay_gateway, settings, django_capture_on_commit_callbacks
+    client: Client, close_lost, django_capture_on_commit_callbacks
 ) -> None:
     """Alipay did not answer the close; the shopper then paid at Alipay after all."""
-    settings.PAYMENT_METHODS = ["sandbox"]
-    gateway, control = alipay_gateway
-    payment, order = place_order()
-    left = start(gateway, payment)
-    control.open(left)
-    control.mode("system_error")
-    payments.payment_start(payment=payment, return_url="http://testserver/back/", gateway="sandbox")
-    payment.refresh_from_db()
+    payment, order, control, left = close_lost
 
     control.act(left, "confirm")
     with django_capture_on_commit_callbacks(execute=True):
