@@ -24,6 +24,7 @@ from django.db.models.functions import Cast, Coalesce, Least
 from merchants.models import Merchant
 from shop.catalogue.models import Category, Product, ProductImage, Sku
 from shop.catalogue.selectors import product_visible, with_card_data
+from shop.core import page_cache
 
 from .models import (
     UNKNOWN_ACCEPTANCE,
@@ -48,12 +49,28 @@ def _cover() -> Subquery:
     return Subquery(images.values("thumbnail")[:1])
 
 
+CHART_CACHE_SECONDS = 60
+"""How long a chart's entries are reused between recomputes. A recompute landing and a
+takedown drop them at once, with the cached pages (`page_cache.invalidate_all`); the
+lifetime bounds what else a row shows (a renamed product, a new cover). Home, the chart
+page and every empty search read the same few lists, which cost a fifth of each render."""
+
+
 def gift_chart(*, category: Category | None = None, limit: int = 10) -> list[GiftChartEntry]:
     """The gift chart (送礼榜), overall or for one category: most accepted gifts in 7 days.
 
     Entries carry `product` (with `merchant` and `category`), `category`, `run` (for
-    `computed_at`) and `cover`, the product's thumbnail name. One query.
+    `computed_at`) and `cover`, the product's thumbnail name. One query, or none while
+    cached (CHART_CACHE_SECONDS).
     """
+    return page_cache.generational(
+        f"discovery:chart:{category and category.pk}:{limit}",
+        lambda: _gift_chart(category, limit),
+        CHART_CACHE_SECONDS,
+    )
+
+
+def _gift_chart(category: Category | None, limit: int) -> list[GiftChartEntry]:
     entries = GiftChartEntry.objects.filter(
         run=_latest_run(),
         product__status=Product.Status.LISTED,
@@ -72,8 +89,14 @@ def gift_chart(*, category: Category | None = None, limit: int = 10) -> list[Gif
 def rising_brands(*, limit: int = 10) -> list[RisingBrandEntry]:
     """Rising brands (品牌飙升榜): merchants by growth of accepted gifts, week on week.
 
-    Entries carry `merchant` and `run`. One query.
+    Entries carry `merchant` and `run`. One query, or none while cached (as the chart).
     """
+    return page_cache.generational(
+        f"discovery:rising:{limit}", lambda: _rising_brands(limit), CHART_CACHE_SECONDS
+    )
+
+
+def _rising_brands(limit: int) -> list[RisingBrandEntry]:
     entries = RisingBrandEntry.objects.filter(
         run=_latest_run(), merchant__status=Merchant.Status.ACTIVE
     ).select_related("run", "merchant")

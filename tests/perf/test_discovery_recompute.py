@@ -79,8 +79,8 @@ def _load(gifts: int) -> None:
         """INSERT INTO catalogue_stockrecord (sku_id, quantity, updated_at)
            SELECT id, 1000, now() FROM catalogue_sku""",
         """INSERT INTO accounts_user (password, is_superuser, email, name, is_staff, is_active,
-               date_joined)
-           SELECT '!', false, 'bench' || i || '@example.com', 'B' || i, false, true, now()
+               date_joined, language)
+           SELECT '!', false, 'bench' || i || '@example.com', 'B' || i, false, true, now(), 'zh-hans'
            FROM generate_series(1, %(senders)s) i""",
         """CREATE TEMP TABLE bench_ids AS
            SELECT (SELECT min(id) FROM catalogue_sku) AS sku0,

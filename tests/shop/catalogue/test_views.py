@@ -107,6 +107,16 @@ def test_category_page_lists_its_products(client) -> None:
     assert list(response.context["products"]) == [in_category]
 
 
+def test_the_category_filter_indents_subcategories_and_selects_the_one_shown(client) -> None:
+    top = CategoryFactory(slug="food", name="食品", name_en="Food")
+    CategoryFactory(slug="coffee", name="咖啡", name_en="Coffee", parent=top)
+
+    html = client.get(reverse("catalogue:category", args=["coffee"])).content.decode()
+
+    assert '<option value="food">食品</option>' in html
+    assert '<option value="coffee" selected>— 咖啡</option>' in html
+
+
 def test_an_unknown_category_page_is_a_404(client) -> None:
     assert client.get("/c/no-such-category/").status_code == 404
 

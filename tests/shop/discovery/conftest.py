@@ -20,6 +20,12 @@ def days_ago(now):
 
 
 @pytest.fixture
-def recompute(now):
-    """Run the recompute for `now`, as beat would."""
-    return lambda: services.charts_recompute(now=now)
+def recompute(now, django_capture_on_commit_callbacks):
+    """Run the recompute for `now`, as beat would: committed, so what waits for its commit
+    (dropping the cached pages and charts) happens too."""
+
+    def run():
+        with django_capture_on_commit_callbacks(execute=True):
+            return services.charts_recompute(now=now)
+
+    return run

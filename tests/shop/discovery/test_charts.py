@@ -5,6 +5,7 @@ from decimal import Decimal
 import pytest
 
 from gifting.models import Gift
+from shop.catalogue import services as catalogue
 from shop.catalogue.models import Product
 from shop.core.models import JobItem
 from shop.discovery import selectors, services, tasks
@@ -148,6 +149,34 @@ def test_each_run_replaces_the_previous_snapshot(days_ago, recompute) -> None:
     assert list(ChartRun.objects.values_list("pk", flat=True)) == [second.pk]
     assert not GiftChartEntry.objects.filter(run_id=first.pk).exists()
     assert chart() == [(1, a.product_id, 2)]
+
+
+def test_a_read_chart_is_reused_without_a_query_until_the_next_run_lands(
+    days_ago, recompute, django_assert_num_queries
+) -> None:
+    a, b = SkuFactory(), SkuFactory()
+    gift_history(a, when=days_ago(1))
+    recompute()
+    assert chart() == [(1, a.product_id, 1)]
+    with django_assert_num_queries(0):
+        assert chart() == [(1, a.product_id, 1)]
+
+    gift_history(b, when=days_ago(1), units=2)
+    recompute()
+
+    assert chart() == [(1, b.product_id, 2), (2, a.product_id, 1)]
+
+
+def test_a_takedown_drops_the_reused_chart_at_once(days_ago, recompute) -> None:
+    a, b = SkuFactory(), SkuFactory()
+    gift_history(a, when=days_ago(1), units=2)
+    gift_history(b, when=days_ago(1))
+    recompute()
+    assert len(chart()) == 2
+
+    catalogue.product_delist(product=a.product)
+
+    assert chart() == [(2, b.product_id, 1)]
 
 
 def test_before_any_run_the_charts_are_empty() -> None:
