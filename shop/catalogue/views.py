@@ -83,7 +83,7 @@ class ProductListView(ListView):
         for top in self.tree:
             if top.slug == slug:
                 return top
-            for child in top.children.all():
+            for child in top.subcategories:
                 if child.slug == slug:
                     child.parent = top
                     return child

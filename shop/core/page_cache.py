@@ -29,6 +29,7 @@ A cache that fails is logged and skipped: the page is rendered as if there were 
 
 import hashlib
 import logging
+import pickle
 import re
 import time
 import uuid
@@ -59,24 +60,70 @@ def invalidate_all() -> None:
         logger.warning("page cache unavailable", exc_info=True)
 
 
-def generational(key: str, compute: Callable[[], T], seconds: int) -> T:
+def generational(
+    key: str, compute: Callable[[], T], seconds: int, *, keep_in_process: bool = False
+) -> T:
     """`compute()`, kept `seconds` in the cache and dropped with the pages by
     `invalidate_all()` (a takedown): for values a page reads that may lag a little, such as
-    a listing's product count. One cache round trip; a failing cache computes."""
+    a listing's product count. One cache round trip; a failing cache computes.
+
+    `keep_in_process`: for a value every page reads (the category tree, the charts), whose
+    unpickling cost more than the rest of the lookup. The cache then holds it pickled inside
+    its entry, under a stamp, and each process keeps the copy it last unpickled, reusing it
+    while the entry's stamp (and generation) are the same: the same value, unpickled once.
+    The caller must not change what it gets. The key space must be small (one copy a key).
+    """
+    if keep_in_process:
+        key += _KEPT
     try:
         found = cache.get_many([_GENERATION, key])
     except Exception:
         logger.warning("page cache unavailable", exc_info=True)
         return compute()
     generation, hit = found.get(_GENERATION), found.get(key)
+    if keep_in_process:
+        return _kept_in_process(key, compute, seconds, generation, hit)
     if hit is not None and hit[0] == generation:
         return hit[1]
     value = compute()
+    _store(key, (generation, value), seconds)
+    return value
+
+
+def forget(key: str) -> None:
+    """The next `generational(key, …)` computes anew, in every process."""
     try:
-        cache.set(key, (generation, value), seconds)
+        cache.delete_many([key, key + _KEPT])
     except Exception:
         logger.warning("page cache unavailable", exc_info=True)
+
+
+_KEPT = ":kept"  # the suffix of a kept entry's key: its shape differs from a plain one's
+_in_process: dict[str, tuple[object, str, object]] = {}
+
+
+def _kept_in_process(
+    key: str, compute: Callable[[], T], seconds: int, generation: object, hit: object
+) -> T:
+    if hit is not None and hit[0] == generation:
+        _, stamp, payload = hit
+        kept = _in_process.get(key)
+        if kept is not None and kept[:2] == (generation, stamp):
+            return kept[2]  # type: ignore[return-value]
+        value = pickle.loads(payload)
+    else:
+        value = compute()
+        stamp = uuid.uuid4().hex
+        _store(key, (generation, stamp, pickle.dumps(value, pickle.HIGHEST_PROTOCOL)), seconds)
+    _in_process[key] = (generation, stamp, value)
     return value
+
+
+def _store(key: str, entry: tuple, seconds: int) -> None:
+    try:
+        cache.set(key, entry, seconds)
+    except Exception:
+        logger.warning("page cache unavailable", exc_info=True)
 
 
 def _cacheable(request: HttpRequest) -> bool:

@@ -7,6 +7,7 @@ made non-giftable since the last run disappears at once, without waiting for bea
 
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache as cache_in_process
 
 from django.conf import settings
 from django.db.models import (
@@ -67,6 +68,7 @@ def gift_chart(*, category: Category | None = None, limit: int = 10) -> list[Gif
         f"discovery:chart:{category and category.pk}:{limit}",
         lambda: _gift_chart(category, limit),
         CHART_CACHE_SECONDS,
+        keep_in_process=True,
     )
 
 
@@ -92,7 +94,10 @@ def rising_brands(*, limit: int = 10) -> list[RisingBrandEntry]:
     Entries carry `merchant` and `run`. One query, or none while cached (as the chart).
     """
     return page_cache.generational(
-        f"discovery:rising:{limit}", lambda: _rising_brands(limit), CHART_CACHE_SECONDS
+        f"discovery:rising:{limit}",
+        lambda: _rising_brands(limit),
+        CHART_CACHE_SECONDS,
+        keep_in_process=True,
     )
 
 
@@ -156,12 +161,30 @@ def also_given(*, product: Product, limit: int = 6) -> list[Product]:
     with the catalogue, nor one with the entries as a subquery, which PostgreSQL took
     longer to plan than to run.
     """
-    entries = AlsoGivenEntry.objects.filter(run=_latest_run(), product=product)
-    ranks = dict(entries.order_by("rank").values_list("other_id", "rank"))
+    ranks = page_cache.generational(
+        f"discovery:also-given:{product.pk}",
+        lambda: _also_given_ranks(product),
+        CHART_CACHE_SECONDS,
+    )
     if not ranks:
         return []
-    products = with_card_data(_giftable().filter(pk__in=list(ranks)))
+    products = _giftable_cards(settings.GIFT_MAX_UNIT_PRICE).filter(pk__in=list(ranks))
     return sorted(products, key=lambda p: ranks[p.pk])[:limit]
+
+
+def _also_given_ranks(product: Product) -> dict[int, int]:
+    """The newest run's "also given" products for `product`, with their ranks: fixed for
+    the run, so reused until the next one lands."""
+    entries = AlsoGivenEntry.objects.filter(run=_latest_run(), product=product)
+    return dict(entries.order_by("rank").values_list("other_id", "rank"))
+
+
+@cache_in_process
+def _giftable_cards(price_limit: Decimal) -> QuerySet[Product]:
+    """Giftable products with card data, built once per process and price limit (its
+    subqueries cost a product page two milliseconds to build). Only copies are evaluated:
+    each use filters it."""
+    return with_card_data(_giftable(price_max=price_limit))
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,14 @@ delisted product or suspended shop is not in the query at all.
 import hashlib
 import logging
 from collections.abc import Iterable
+from html import escape
 
 from django import template
 from django.core.cache import cache
-from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from shop.catalogue import selectors
 from shop.catalogue.models import Category, Product
 
 logger = logging.getLogger(__name__)
@@ -72,33 +73,28 @@ def product_cards(context: template.Context, products: Iterable[Product]) -> Saf
 
 
 @register.simple_tag
-def category_options(categories: Iterable[Category]) -> SafeString:
+def category_options(categories: list[Category]) -> SafeString:
     """`<option>`s of every category's name, top-level then its children (the search box's
     suggestions without JavaScript), built here: the template loop cost a millisecond and a
-    half of every page."""
-    return format_html_join(
-        "",
-        '<option value="{}">',
-        ((c.display_name,) for top in categories for c in (top, *top.children.all())),
+    half of every page, and `format_html_join` still half of one."""
+    return mark_safe(  # every name escaped here
+        "".join(
+            f'<option value="{escape(c.display_name)}">'
+            for c in selectors.categories_flat(categories)
+        )
     )
 
 
 @register.simple_tag
-def category_filter_options(categories: Iterable[Category], chosen: Category | None) -> SafeString:
+def category_filter_options(categories: list[Category], chosen: Category | None) -> SafeString:
     """The listing filter's `<option>`s: every category, children indented under their
     parent, `chosen` selected; built here for the same reason as `category_options`."""
     chosen_slug = chosen.slug if chosen else None
-    return format_html_join(
-        "",
-        '<option value="{}"{}>{}{}</option>',
-        (
-            (
-                c.slug,
-                mark_safe(" selected") if c.slug == chosen_slug else "",
-                indent,
-                c.display_name,
-            )
+    return mark_safe(  # every slug and name escaped here
+        "".join(
+            f'<option value="{escape(c.slug)}"{" selected" if c.slug == chosen_slug else ""}>'
+            f"{indent}{escape(c.display_name)}</option>"
             for top in categories
-            for c, indent in ((top, ""), *((child, "— ") for child in top.children.all()))
-        ),
+            for c, indent in ((top, ""), *((child, "— ") for child in top.subcategories))
+        )
     )
