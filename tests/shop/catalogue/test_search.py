@@ -99,6 +99,16 @@ def test_misspelt_english_words_find_what_was_meant() -> None:
 
 
 @pytest.mark.django_db
+def test_a_misspelt_words_corrections_are_reused_without_a_query(
+    django_assert_num_queries,
+) -> None:
+    indexed(title="挂耳咖啡", title_en="Drip Coffee")
+    assert selectors.search_corrections("cofee") == {"cofee": ["coffee"]}
+    with django_assert_num_queries(0):
+        assert selectors.search_corrections("cofee") == {"cofee": ["coffee"]}
+
+
+@pytest.mark.django_db
 def test_everyday_words_find_products_through_the_shipped_rules(default_synonyms) -> None:
     indexed(title="手工陶瓷马克杯", title_en="Mug")
     indexed(title="通勤双肩包", title_en="Commuter")
