@@ -275,19 +275,30 @@ def product_featured(*, limit: int = 8) -> list[Product]:
 
 
 def product_detail(*, pk: int) -> Product:
-    """A visible product with its images and on-sale SKUs and their stock (three queries)."""
-    return get_object_or_404(_product_details().all(), pk=pk)
+    """A visible product with its category, shop, `gallery` (its images) and `skus_on_sale`
+    (with their stock): three queries. Plain queries rather than prefetches, whose
+    machinery cost a product page as much as its queries."""
+    product = get_object_or_404(_product_details().all(), pk=pk)
+    product.gallery = list(_gallery().filter(product_id=pk))
+    product.skus_on_sale = list(_skus_on_sale().filter(product_id=pk))
+    return product
 
 
 @cache_in_process
 def _product_details() -> QuerySet[Product]:
-    """What `product_detail` reads, built once per process (as `_visible_cards`)."""
-    skus = Sku.objects.filter(is_active=True).select_related("stock").order_by("position", "pk")
-    return (
-        product_visible()
-        .select_related("category__parent", "merchant")
-        .prefetch_related("images", Prefetch("skus", queryset=skus, to_attr="skus_on_sale"))
-    )
+    """What `product_detail` reads, built once per process (as `_visible_cards`); so are
+    the two below."""
+    return product_visible().select_related("category__parent", "merchant")
+
+
+@cache_in_process
+def _gallery() -> QuerySet[ProductImage]:
+    return ProductImage.objects.order_by("position", "pk")
+
+
+@cache_in_process
+def _skus_on_sale() -> QuerySet[Sku]:
+    return Sku.objects.filter(is_active=True).select_related("stock").order_by("position", "pk")
 
 
 def _name_terms(*names: str) -> set[str]:

@@ -168,7 +168,7 @@ def product_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "product": product,
             "skus": skus,
             "selected_sku": selected,
-            "images": list(product.images.all()),
+            "images": product.gallery,
             "max_quantity": settings.CART_MAX_LINE_QUANTITY,
             "gift_skus": giftable_skus(product, skus),
             "giftable": product_is_giftable(product),

@@ -24,7 +24,7 @@ from django.db.models.functions import Cast, Coalesce, Least
 
 from merchants.models import Merchant
 from shop.catalogue.models import Category, Product, ProductImage, Sku
-from shop.catalogue.selectors import product_visible, with_card_data
+from shop.catalogue.selectors import category_tree, product_visible, with_card_data
 from shop.core import page_cache
 
 from .models import (
@@ -128,8 +128,8 @@ def merchant_chart_positions(*, merchant: Merchant) -> ChartPositions:
 
 
 def chart_categories() -> list[Category]:
-    """The top-level giftable categories, for the chart page's tabs."""
-    return list(Category.objects.filter(parent__isnull=True, giftable=True))
+    """The top-level giftable categories, for the chart page's tabs (from the cached tree)."""
+    return [top for top in category_tree() if top.giftable]
 
 
 def _giftable(

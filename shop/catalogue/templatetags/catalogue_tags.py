@@ -1,40 +1,24 @@
-"""Product cards, rendered once and then reused while what they show stays the same.
+"""Product cards, the home page's categories and the category options every page shows."""
 
-A card shows a product's title, its shop's name, its cover, the lowest price and whether
-it is sold out. Its cache key is a digest of exactly those values (and the language), as
-the page's own query has just read them. So there is nothing to invalidate and nothing
-for a write path to forget: a new price, a sale that empties the stock, a new cover, a
-renamed shop or product gives a new key and a fresh render on the next page, and a
-delisted product or suspended shop is not in the query at all.
-"""
-
-import hashlib
-import logging
 from collections.abc import Iterable
 from html import escape
 
 from django import template
-from django.core.cache import cache
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 
 from shop.catalogue import selectors
 from shop.catalogue.models import Category, Product
+from shop.core import fragments
 
-logger = logging.getLogger(__name__)
 register = template.Library()
 
 CARD_TEMPLATE = "includes/product_card.html"
-CARD_SECONDS = 600
-"""How long an unchanged card is kept; a changed one is never served (see above)."""
 
 
-def card_key(product: Product, language: str) -> str:
-    """The cache key of a card with the data of `product` (with card data, see
-    `selectors.with_card_data`) in `language`."""
+def card_shown(product: Product) -> tuple:
+    """What a card shows of `product` (with card data, see `selectors.with_card_data`)."""
     merchant = product.merchant
-    shown = (
-        language,
+    return (
         product.pk,
         product.title,
         product.title_en,
@@ -44,32 +28,35 @@ def card_key(product: Product, language: str) -> str:
         bool(product.stock_total),
         str(product.min_price),
     )
-    return "card:" + hashlib.sha256(repr(shown).encode()).hexdigest()
 
 
 @register.simple_tag(takes_context=True)
 def product_cards(context: template.Context, products: Iterable[Product]) -> SafeString:
     """`{% product_cards products %}`: the cards of `products` (one cache round trip)."""
-    products = list(products)
-    language = get_language()
-    keys = [card_key(product, language) for product in products]
-    try:
-        found = cache.get_many(keys) if keys else {}
-    except Exception:
-        logger.warning("cache unavailable", exc_info=True)
-        found = {}
-    card = context.template.engine.get_template(CARD_TEMPLATE)
-    rendered, html = {}, []
-    for key, product in zip(keys, products, strict=True):
-        if key not in found:
-            rendered[key] = found[key] = card.render(context.new({"product": product}))
-        html.append(found[key])
-    if rendered:
-        try:
-            cache.set_many(rendered, CARD_SECONDS)
-        except Exception:
-            logger.warning("cache unavailable", exc_info=True)
-    return mark_safe("".join(html))  # each card rendered by the autoescaping card template
+    return fragments.render_each(context, CARD_TEMPLATE, products, name="product", shown=card_shown)
+
+
+SECTION_TEMPLATE = "catalogue/includes/category_section.html"
+
+
+def section_shown(top: Category) -> tuple:
+    """What the home page shows of a top-level category (of `selectors.category_tree`)."""
+    return (
+        top.slug,
+        top.name,
+        top.name_en,
+        top.giftable,
+        tuple((child.slug, child.name, child.name_en) for child in top.subcategories),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def category_sections(context: template.Context, categories: list[Category]) -> SafeString:
+    """`{% category_sections categories %}`: the home page's categories, each top-level one
+    with its subcategories (their links were a fifth of the home page's render)."""
+    return fragments.render_each(
+        context, SECTION_TEMPLATE, categories, name="category", shown=section_shown
+    )
 
 
 @register.simple_tag
