@@ -17,7 +17,6 @@ ADMIN_PREFIX = "/admin/"
 # its hash, so an upgrade that changes it shows up in tests/browser/test_admin_theme.py.
 HTMX_INDICATOR_STYLE = "'sha256-bsV5JivYxvGywDAZ22EZJKBFip65Ng9xoJVLbBg7bdo='"
 ADMIN_CSP_UPDATE = {
-    "script-src": ["'unsafe-eval'"],
     "style-src": [HTMX_INDICATOR_STYLE],
     "style-src-attr": ["'unsafe-inline'"],
 }
@@ -149,14 +148,14 @@ class ReadYourWritesMiddleware:
 class AdminThemeCSPMiddleware:
     """Lets the admin's theme run under the site's CSP, on the admin's pages only.
 
-    django-unfold drives its menus, tabs, dark mode and inlines with Alpine.js, which
-    evaluates its `x-data` / `x-on` attributes with `new Function` ('unsafe-eval'), and its
-    scrollbars and Alpine's `x-bind:style` write style *attributes* (style-src-attr). Inline
-    <script> and <style> elements stay forbidden there too (the theme's colours are a static
-    file; htmx's one fixed <style> is allowed by hash), and the storefront's policy is
-    unchanged. Only staff, signed in (with their
-    second factor), see these pages. Listed after CSPMiddleware, which builds the header
-    with this update.
+    django-unfold drives its menus, dark mode and inlines with Alpine.js. Its own build runs
+    `x-data` / `x-on` with `new Function`, which would need 'unsafe-eval'; the admin loads
+    Alpine's CSP build instead (templates/unfold/layouts/skeleton.html), whose expressions
+    are parsed, with the few unfold wrote as statements moved into components
+    (shop/core/static/shop/admin-alpine.js). Its templates' `style="..."` attributes still
+    need style-src-attr; htmx's one fixed <style> is allowed by hash. Listed after
+    CSPMiddleware, which builds the header with this update; the storefront's policy is
+    unchanged.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
