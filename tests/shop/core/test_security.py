@@ -38,6 +38,12 @@ def test_admin_pages_run_their_scripts_without_unsafe_eval(client) -> None:
     assert directives["script-src"] == "'self'"
 
 
+def test_admin_pages_allow_no_inline_style_attributes(client) -> None:
+    policy = _admin_policy(client)
+    assert "style-src-attr" not in _directives(policy)
+    assert "unsafe-inline" not in policy
+
+
 def test_no_template_has_inline_script_style_or_event_handlers() -> None:
     offenders = [
         str(path.relative_to(settings.BASE_DIR))
