@@ -1,6 +1,7 @@
 """The merchants' bulk files: the catalogue import and export, and the tracking import."""
 
 import io
+import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -8,9 +9,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.utils import translation
 
-from merchants import imports
+from merchants import imports, selectors
 from merchants.models import ImportJob
 from shop.catalogue.models import Product, Sku, StockRecord
 from shop.orders import services as orders
@@ -424,6 +426,40 @@ def test_a_repeated_apply_task_applies_nothing_twice(shop_a: Shop) -> None:
 
     assert imports.import_job_run(job_id=job.pk) is None
     assert Product.objects.filter(title="新礼盒").count() == 1
+
+
+def _done_rows_seen_by_the_page(job_id: int) -> int | None:
+    """The page's count of the job's rows, read on a connection of its own: outside the
+    apply's transaction, as a page view is while a worker applies."""
+    seen = []
+
+    def read() -> None:
+        try:
+            seen.append(selectors.import_job_done_rows(ImportJob.objects.get(pk=job_id)))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=read)
+    thread.start()
+    thread.join()
+    return seen[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_applys_progress_is_readable_outside_its_transaction_as_it_goes(
+    shop_a: Shop, monkeypatch
+) -> None:
+    monkeypatch.setattr(imports, "PROGRESS_EVERY", 1)
+    rows = [new_product_row(shop_a, code=f"GIFT-{n}") for n in range(3)]
+    job = imports.import_job_apply(job=check(shop_a, catalogue_csv(shop_a, *rows)))
+    seen = []
+
+    job = imports.import_job_run(
+        job_id=job.pk, on_progress=lambda done: seen.append(_done_rows_seen_by_the_page(job.pk))
+    )
+
+    assert job.status == ImportJob.Status.APPLIED
+    assert seen == [1, 2, 3]
 
 
 def test_a_running_job_left_alone_is_published_again(shop_a: Shop, monkeypatch) -> None:
