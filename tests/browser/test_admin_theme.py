@@ -100,6 +100,18 @@ def test_dark_mode_switches_the_page_dark_and_stays(owner_page: tuple[Page, list
     assert _blocked(page, console) == []
 
 
+def test_the_user_menus_dark_button_switches_the_page_dark(
+    owner_page: tuple[Page, list[str]],
+) -> None:
+    page, console = owner_page
+    page.emulate_media(color_scheme="light")
+    page.reload()
+    page.get_by_text("owner@example.com").click()  # the user menu
+    page.get_by_text("Dark", exact=True).click()
+    expect(page.locator("html")).to_have_class(re.compile(r"\bdark\b"))
+    assert _blocked(page, console) == []
+
+
 def test_the_dashboard_runs_under_the_csp(owner_page: tuple[Page, list[str]]) -> None:
     page, console = owner_page
     expect(page.get_by_role("heading", name="Osmanthus House")).to_be_visible()
