@@ -732,7 +732,8 @@ def import_job_run(
 def import_job_nudge(*, job: ImportJob, now: datetime | None = None) -> bool:
     """Publish a running job's task again if nothing has moved it for STALE_AFTER (the
     broker was down when it was published, or a worker died): both tasks are safe to
-    repeat. True if it was published."""
+    repeat. True if it was published. A job a worker is applying is locked by it: that one
+    is moving, and the page must not wait for the lock until the apply ends."""
     now = now or timezone.now()
     task = {
         ImportJob.Status.CHECKING: tasks.import_job_check_task,
@@ -740,8 +741,13 @@ def import_job_nudge(*, job: ImportJob, now: datetime | None = None) -> bool:
     }.get(job.status)
     if task is None or job.updated_at > now - STALE_AFTER:
         return False
-    if not ImportJob.objects.filter(pk=job.pk, updated_at=job.updated_at).update(updated_at=now):
-        return False  # another page view nudged it first
+    with transaction.atomic():
+        unmoved = ImportJob.objects.select_for_update(skip_locked=True).filter(
+            pk=job.pk, updated_at=job.updated_at
+        )
+        if not unmoved.exists():
+            return False  # a worker is applying it, or another page view nudged it first
+        unmoved.update(updated_at=now)
     return publish(task, job.pk)
 
 
