@@ -5,12 +5,13 @@ An import is a job (`ImportJob`): the file is bounded (bytes, rows, and an XLSX'
 unzipped) and stored, a worker checks every row without writing anything (a dry run that
 counts its progress on the job, so the page can show it), and the merchant applies a
 clean check, which the worker runs again in one transaction: one bad row and nothing is
-written. Every lookup is scoped to the merchant's own shop (`merchants.tenancy`): a row
-that names another shop's SKU, product or order is a row error, never a write. Writes go
-through the domain services: products through `catalogue.services.product_save` (and
-back to review when a listed product's copy changes), SKUs and stock through `sku_save`,
-shipments through `orders.services.order_ship`, so the buyer's notice and the partners'
-webhook go out as they do for a shipment typed in the admin.
+written (that run counts its progress in the cache, which its transaction does not hide).
+Every lookup is scoped to the merchant's own shop (`merchants.tenancy`): a row that names
+another shop's SKU, product or order is a row error, never a write. Writes go through the
+domain services: products through `catalogue.services.product_save` (and back to review
+when a listed product's copy changes), SKUs and stock through `sku_save`, shipments
+through `orders.services.order_ship`, so the buyer's notice and the partners' webhook go
+out as they do for a shipment typed in the admin.
 
 Money is read as text into Decimal (an XLSX number cell too: from its shortest
 representation), never through float arithmetic. Exports never hold a formula: every
@@ -29,6 +30,7 @@ from pathlib import PurePath
 
 import tablib
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -50,7 +52,7 @@ from shop.orders.models import ChangeRequest, Order
 
 from . import tasks
 from .models import ImportJob, Merchant
-from .selectors import merchant_for_user
+from .selectors import import_progress_key, merchant_for_user
 from .tenancy import owned_by
 
 logger = logging.getLogger(__name__)
@@ -59,6 +61,7 @@ logger = logging.getLogger(__name__)
 MAX_UNZIPPED_BYTES = 10 * settings.IMPORT_MAX_BYTES
 PROGRESS_EVERY = 25  # rows between two progress writes
 STALE_AFTER = timedelta(minutes=2)  # a running job untouched this long is published again
+APPLY_PROGRESS_SECONDS = 60 * 60  # how long a stuck apply's count stays in the cache
 MAX_PRICE = Decimal("99999999.99")  # Sku.price: 10 digits, 2 decimals
 FORMATS = {".csv": base_formats.CSV, ".xlsx": base_formats.XLSX}
 
@@ -599,24 +602,36 @@ def _report(result: Result) -> dict:
     }
 
 
-def _run(job: ImportJob, *, dry_run: bool) -> dict:
+def _run(
+    job: ImportJob, *, dry_run: bool, on_progress: Callable[[int], None] | None = None
+) -> dict:
     """The rows run through the job's resource; refusals and messages in the uploader's
     language, as the page shows them to them."""
     with translation.override(job.language):
         try:
-            return _rows(job, dry_run=dry_run)
+            return _rows(job, dry_run=dry_run, on_progress=on_progress)
         except ImportRefused as error:
             return {"error": str(error), "rows": []}
 
 
-def _rows(job: ImportJob, *, dry_run: bool) -> dict:
+def _apply_progress(job: ImportJob, done: int) -> None:
+    """The apply's count, in the cache: outside its transaction, so the page sees it."""
+    cache.set(import_progress_key(job.pk), done, APPLY_PROGRESS_SECONDS)
+
+
+def _rows(job: ImportJob, *, dry_run: bool, on_progress: Callable[[int], None] | None) -> dict:
     resource_class, columns, required = RESOURCES[job.kind]
     table = read_table(bytes(job.data), job.filename, columns, required)
 
     def progress(done: int) -> None:
-        ImportJob.objects.filter(pk=job.pk).update(done_rows=done, updated_at=timezone.now())
+        if dry_run:
+            ImportJob.objects.filter(pk=job.pk).update(done_rows=done, updated_at=timezone.now())
+        else:
+            _apply_progress(job, done)
+        if on_progress:
+            on_progress(done)
 
-    resource = resource_class(job.merchant, progress if dry_run else None)
+    resource = resource_class(job.merchant, progress)
     # The check writes nothing and so needs no transaction (its progress commits as it
     # goes); the apply is one transaction, rolled back by any invalid or failed row.
     result = resource.import_data(
@@ -685,11 +700,14 @@ def import_job_apply(*, job: ImportJob) -> ImportJob:
     return job
 
 
-def import_job_run(*, job_id: int) -> ImportJob | None:
+def import_job_run(
+    *, job_id: int, on_progress: Callable[[int], None] | None = None
+) -> ImportJob | None:
     """Apply the job's rows in one transaction: every row or none (rows are checked again,
     as the shop may have changed since the check). The job's row is locked and its status
     written in that transaction, so a redelivered or repeated task applies nothing twice.
-    The file is dropped once applied."""
+    Its progress is counted in the cache as it goes (`selectors.import_job_done_rows`;
+    `on_progress` hears each count once it is there). The file is dropped once applied."""
     with transaction.atomic():
         job = (
             ImportJob.objects.select_for_update(skip_locked=True, of=("self",))
@@ -699,20 +717,23 @@ def import_job_run(*, job_id: int) -> ImportJob | None:
         )
         if job is None:
             return None
-        report = _run(job, dry_run=False)
+        _apply_progress(job, 0)
+        report = _run(job, dry_run=False, on_progress=on_progress)
         applied = not report.get("error") and not report["rows"]
         job.report = report
         job.status = ImportJob.Status.APPLIED if applied else ImportJob.Status.FAILED
         if applied:
             job.data = b""
         job.save(update_fields=["report", "status", "data", "updated_at"])
+        transaction.on_commit(lambda: cache.delete(import_progress_key(job_id)))
     return job
 
 
 def import_job_nudge(*, job: ImportJob, now: datetime | None = None) -> bool:
     """Publish a running job's task again if nothing has moved it for STALE_AFTER (the
     broker was down when it was published, or a worker died): both tasks are safe to
-    repeat. True if it was published."""
+    repeat. True if it was published. A job a worker is applying is locked by it: that one
+    is moving, and the page must not wait for the lock until the apply ends."""
     now = now or timezone.now()
     task = {
         ImportJob.Status.CHECKING: tasks.import_job_check_task,
@@ -720,8 +741,13 @@ def import_job_nudge(*, job: ImportJob, now: datetime | None = None) -> bool:
     }.get(job.status)
     if task is None or job.updated_at > now - STALE_AFTER:
         return False
-    if not ImportJob.objects.filter(pk=job.pk, updated_at=job.updated_at).update(updated_at=now):
-        return False  # another page view nudged it first
+    with transaction.atomic():
+        unmoved = ImportJob.objects.select_for_update(skip_locked=True).filter(
+            pk=job.pk, updated_at=job.updated_at
+        )
+        if not unmoved.exists():
+            return False  # a worker is applying it, or another page view nudged it first
+        unmoved.update(updated_at=now)
     return publish(task, job.pk)
 
 

@@ -270,7 +270,3 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.filename}"
-
-    @property
-    def percent(self) -> int:
-        return 100 * self.done_rows // self.total_rows if self.total_rows else 0

@@ -3,6 +3,7 @@
 from collections.abc import Collection
 from datetime import date, datetime, time, timedelta
 
+from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,7 +12,7 @@ from shop.orders import state as order_state
 from shop.orders.models import ChangeRequest, Order, OrderLine
 
 from . import slips
-from .models import AddressAccessLog, Merchant, MerchantStaff
+from .models import AddressAccessLog, ImportJob, Merchant, MerchantStaff
 from .tenancy import owned_by
 
 # Orders with something to pack: paid, and not refunded in full or cancelled.
@@ -136,3 +137,20 @@ def orders_to_ship(*, user: object, limit: int = 200) -> list[Order]:
         )
         .order_by("paid_at", "pk")[:limit]
     )
+
+
+def import_progress_key(job_id: int) -> str:
+    """Where a running apply counts its rows (merchants.imports writes it)."""
+    return f"import-apply-progress:{job_id}"
+
+
+def import_job_done_rows(job: ImportJob) -> int | None:
+    """The rows the job's run has been through so far; None while that is not known.
+
+    The check counts on the job. The apply's writes, that count included, stay inside its
+    one transaction until it commits, so it counts in the cache, which the web and the
+    workers share; None until a worker has started it (or with a per-process cache).
+    """
+    if job.status == ImportJob.Status.APPLYING:
+        return cache.get(import_progress_key(job.pk))
+    return job.done_rows

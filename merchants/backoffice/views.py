@@ -107,6 +107,7 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         _("Import: %(file)s") % {"file": job.filename},
         job=job,
+        done=selectors.import_job_done_rows(job),
         running=running,
         again_url=reverse(again),
         form=ImportForm(),

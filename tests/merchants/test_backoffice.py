@@ -26,11 +26,11 @@ def as_a(client: Client, shop_a: Shop, shop_b: Shop) -> Client:
     return client
 
 
-def catalogue_file(shop: Shop, price: str = "128.00") -> SimpleUploadedFile:
-    text = (
-        ",".join(imports.CATALOGUE_COLUMNS)
-        + f"\n,新礼盒,,{shop.category.slug},,,GIFT-1,,{price},7,1\n"
+def catalogue_file(shop: Shop, price: str = "128.00", skus: int = 1) -> SimpleUploadedFile:
+    rows = "".join(
+        f",新礼盒,,{shop.category.slug},,,GIFT-{n},,{price},7,1\n" for n in range(1, skus + 1)
     )
+    text = ",".join(imports.CATALOGUE_COLUMNS) + "\n" + rows
     return SimpleUploadedFile("catalogue.csv", text.encode())
 
 
@@ -73,6 +73,24 @@ def test_a_clean_job_is_applied_by_its_apply_button(as_a: Client, shop_a: Shop) 
     assert response.status_code == 302 and job.status == ImportJob.Status.APPLYING
     page = as_a.get(job_url(job)).content.decode()
     assert "Writing 1 row in one go" in page and '<meta http-equiv="refresh"' in page
+
+
+def test_an_applying_jobs_page_shows_the_rows_written_so_far(
+    as_a: Client, shop_a: Shop, monkeypatch
+) -> None:
+    monkeypatch.setattr(imports, "PROGRESS_EVERY", 1)
+    as_a.post(IMPORT_URL, {"file": catalogue_file(shop_a, skus=2)})
+    job = imports.import_job_check(job_id=ImportJob.objects.get().pk)
+    as_a.post(job_url(job))
+    pages = []
+
+    imports.import_job_run(
+        job_id=job.pk,
+        on_progress=lambda done: pages.append(as_a.get(job_url(job)).content.decode()),
+    )
+
+    assert "1 of 2 rows written, in one go" in pages[0]
+    assert '<progress class="backoffice-progress" value="1" max="2">' in pages[0]
 
 
 def test_an_oversized_upload_is_a_form_error(as_a: Client, shop_a: Shop, settings) -> None:

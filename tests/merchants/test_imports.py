@@ -1,16 +1,18 @@
 """The merchants' bulk files: the catalogue import and export, and the tracking import."""
 
 import io
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.utils import translation
 
-from merchants import imports
+from merchants import imports, selectors
 from merchants.models import ImportJob
 from shop.catalogue.models import Product, Sku, StockRecord
 from shop.orders import services as orders
@@ -426,11 +428,85 @@ def test_a_repeated_apply_task_applies_nothing_twice(shop_a: Shop) -> None:
     assert Product.objects.filter(title="新礼盒").count() == 1
 
 
-def test_a_running_job_left_alone_is_published_again(shop_a: Shop, monkeypatch) -> None:
-    published = []
+@pytest.fixture
+def published(monkeypatch) -> list[tuple]:
+    """The tasks published, none sent (in a transactional test, on_commit hooks run too)."""
+    sent: list[tuple] = []
     monkeypatch.setattr(
-        imports, "publish", lambda task, *args: published.append((task.name, args)) or True
+        imports, "publish", lambda task, *args: sent.append((task.name, args)) or True
     )
+    return sent
+
+
+def _as_a_page_view(read: Callable[[], object]) -> object:
+    """`read()` on a connection of its own, outside the apply's transaction, as a page view
+    is while a worker applies; a lock it would wait for fails it after a second."""
+    seen = []
+
+    def run() -> None:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '1s'")
+            seen.append(read())
+        except Exception as error:  # the test asserts on it
+            seen.append(error)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return seen[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_applys_progress_is_readable_outside_its_transaction_as_it_goes(
+    shop_a: Shop, monkeypatch, published: list[tuple]
+) -> None:
+    monkeypatch.setattr(imports, "PROGRESS_EVERY", 1)
+    rows = [new_product_row(shop_a, code=f"GIFT-{n}") for n in range(3)]
+    job = imports.import_job_apply(job=check(shop_a, catalogue_csv(shop_a, *rows)))
+    seen = []
+
+    def page_reads(done: int) -> None:
+        seen.append(
+            _as_a_page_view(
+                lambda: selectors.import_job_done_rows(ImportJob.objects.get(pk=job.pk))
+            )
+        )
+
+    job = imports.import_job_run(job_id=job.pk, on_progress=page_reads)
+
+    assert job.status == ImportJob.Status.APPLIED
+    assert seen == [1, 2, 3]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_page_view_during_a_long_apply_neither_waits_for_it_nor_publishes_it_again(
+    shop_a: Shop, monkeypatch, published: list[tuple]
+) -> None:
+    monkeypatch.setattr(imports, "PROGRESS_EVERY", 1)
+    job = imports.import_job_apply(
+        job=check(shop_a, catalogue_csv(shop_a, new_product_row(shop_a)))
+    )
+    later = job.updated_at + imports.STALE_AFTER * 2  # the apply has run for long
+    published.clear()  # the merchant's apply
+    nudged = []
+
+    def page_nudges(done: int) -> None:
+        nudged.append(
+            _as_a_page_view(
+                lambda: imports.import_job_nudge(job=ImportJob.objects.get(pk=job.pk), now=later)
+            )
+        )
+
+    imports.import_job_run(job_id=job.pk, on_progress=page_nudges)
+
+    assert nudged == [False]
+    assert published == []
+
+
+def test_a_running_job_left_alone_is_published_again(shop_a: Shop, published: list[tuple]) -> None:
     job = imports.import_job_create(
         user=shop_a.owner,
         kind=ImportJob.Kind.CATALOGUE,
