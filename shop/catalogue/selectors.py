@@ -158,15 +158,16 @@ def visible_cards() -> QuerySet[Product]:
 def product_listing(
     *, query: str = "", category: Category | None = None, sort: str = ""
 ) -> QuerySet[Product]:
-    products = visible_cards()
+    in_search_order = bool(query) and sort not in SORTS
+    products = _searchable_cards().all() if in_search_order else visible_cards()
     if category is not None:
         products = products.filter(Q(category=category) | Q(category__parent=category))
     if query:
         products = product_search(products, query)
+    if in_search_order:
+        return products.order_by(*SEARCH_ORDER)
     if sort in SORTS:
         return products.order_by(*SORTS[sort])
-    if query:
-        return with_search_order(products)
     return products.order_by("-created_at", "-pk")
 
 
@@ -248,16 +249,25 @@ def product_search(
     )
 
 
-def with_search_order(products: QuerySet[Product]) -> QuerySet[Product]:
-    """Search results in the shop's order: giftable products in stock first, then other
-    products in stock, then sold-out ones; within each, the better match, then the product
-    recipients accept more often (the gift statistics of the latest chart run)."""
+SEARCH_ORDER = ("-availability", "-rank", "-acceptance", "-pk")
+"""Search results in the shop's order: giftable products in stock first, then other
+products in stock, then sold-out ones; within each, the better match (`rank`, which
+`product_search` adds), then the product recipients accept more often."""
+
+
+@cache_in_process
+def _searchable_cards() -> QuerySet[Product]:
+    """Visible cards with what SEARCH_ORDER sorts on besides the match: `availability`
+    (2, 1 or 0, reading the stock once) and `acceptance` (the gift statistics of the
+    latest chart run). Built once per process, as `_visible_cards`."""
     latest = ChartRun.objects.order_by("-pk").values("pk")[:1]
     acceptance = ProductGiftStats.objects.filter(run=Subquery(latest), product=OuterRef("pk"))
-    return products.annotate(
+    return visible_cards().annotate(
         availability=Case(
-            When(GIFTABLE & Q(stock_total__gt=0), then=Value(2)),
-            When(stock_total__gt=0, then=Value(1)),
+            When(
+                stock_total__gt=0,
+                then=Case(When(GIFTABLE, then=Value(2)), default=Value(1)),
+            ),
             default=Value(0),
             output_field=IntegerField(),
         ),
@@ -266,7 +276,7 @@ def with_search_order(products: QuerySet[Product]) -> QuerySet[Product]:
             Value(UNKNOWN_ACCEPTANCE),
             output_field=FloatField(),
         ),
-    ).order_by("-availability", "-rank", "-acceptance", "-pk")
+    )
 
 
 def product_featured(*, limit: int = 8) -> list[Product]:
@@ -340,9 +350,9 @@ def shops_matching(query: str, *, limit: int) -> list[Merchant]:
 def search_suggestions(query: str, *, limit: int = 5) -> dict[str, list]:
     """What the search box offers while a shopper types: products (the last word may be
     unfinished), categories and shops."""
-    products = product_search(visible_cards(), query, prefix=True)
+    products = product_search(_searchable_cards().all(), query, prefix=True)
     return {
-        "products": list(with_search_order(products)[:limit]),
+        "products": list(products.order_by(*SEARCH_ORDER)[:limit]),
         "categories": categories_matching(category_tree(), query, limit=limit),
         "shops": shops_matching(query, limit=limit),
     }
