@@ -6,7 +6,8 @@ seed tops the catalogue up to each size), starts the production server setup
 (PAGE_CACHE_SECONDS=0, every request renders: what a long-tail page costs) and once
 with it on (the default, 1 s). Every page target of http_targets.py is driven on both,
 each beside the floor (a view that does nothing, through the full middleware stack)
-measured on the same server at the same size; the other targets (the writes) run once,
+measured on the same server just before it (the machine's speed drifts between
+targets, so each page's ratio is to its own floor); the other targets (the writes) run once,
 at the largest size, with the cache on. Each target is driven from a separate process
 (tests/perf/load.py) for BENCH_HTTP_SECONDS (default 10) after a one-second warm-up,
 BENCH_HTTP_CONCURRENCY (default 8) requests in flight.
@@ -83,6 +84,9 @@ class Server:
             "GUNICORN_BIND": f"127.0.0.1:{self.port}",
             "GUNICORN_ACCESS_LOG": "",
             "API_RATE_LIMIT": "10000000/min",  # the bench measures the API, not its limit
+            # No recycling mid-run: at the floor's rate a worker reached the production
+            # 10,000 requests within seconds, and its restart cut the floor by up to half.
+            "GUNICORN_MAX_REQUESTS": "0",
         }
         if not page_cache:
             env["PAGE_CACHE_SECONDS"] = "0"
@@ -201,14 +205,14 @@ def _measure(server: Server, target, plan: dict, **where: object) -> dict:
 
 
 def _with_ratios(rows: list[dict]) -> list[dict]:
-    """Each row's share of its floor: a page's, the floor on the same server at the same
-    size; a write's, the floor measured last before it (same clients)."""
+    """Each row's share of its floor: a page's, the floor measured beside it on the same
+    server; a write's, the floor measured last before it (same clients)."""
     floors = {(r["products"], r["page_cache"]): r["rps"] for r in rows if r["floor"] and r["page"]}
     last_floor = None
     for row in rows:
         same_server = floors.get((row["products"], row["page_cache"]))
         if row["page"]:
-            floor = same_server
+            floor = row.get("floor_rps", same_server)
         else:
             last_floor = row["rps"] if row["floor"] else last_floor
             floor = last_floor or same_server
@@ -316,10 +320,18 @@ def test_pages_under_load_against_the_floor(transactional_db: None, figures) -> 
             cache: Server(RESULTS / f"gunicorn-cache-{cache}.log", page_cache=cache == "on")
             for cache in MODES
         }
+        floor, floor_plan = plans[0]
+        assert floor.is_floor, "the floor is the first page target (http_targets.py)"
         try:
             for target, plan in plans:
                 for cache, server in servers.items():
-                    rows.append(_measure(server, target, plan, products=size, cache=cache))
+                    where = {"products": size, "cache": cache}
+                    row = _measure(server, target, plan, **where)
+                    if not target.is_floor:
+                        # The machine's speed drifts between targets: each page gets the
+                        # floor measured just before it, on the same server.
+                        row["floor_rps"] = _measure(server, floor, floor_plan, **where)["rps"]
+                    rows.append(row)
             for target, plan in extra:
                 rows.append(_measure(servers["on"], target, plan, products=size, cache="on"))
         finally:
@@ -339,6 +351,8 @@ def test_pages_under_load_against_the_floor(transactional_db: None, figures) -> 
             figures.add(case, "SQL queries per request", round(row["queries"], 2))
         figures.add(case, "worker peak PSS", row["peak_mb"], "MB")
         figures.add(case, "ratio to floor", round(row["ratio_to_floor"], 3), note=_verdict(row))
+        if "floor_rps" in row:
+            figures.add(case, "floor beside it", row["floor_rps"], "requests/s")
         figures.add(case, "failed requests", row["failed"], note=str(row["failures"] or ""))
     figures.add("whole HTTP bench", "wall time", round(wall), "s")
     (RESULTS / "http_load.json").write_text(
