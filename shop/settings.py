@@ -147,7 +147,19 @@ REPLICA_STICKY_SECONDS = env.int("REPLICA_STICKY_SECONDS", default=10)
 REPLICA_RETRY_SECONDS = env.int("REPLICA_RETRY_SECONDS", default=5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# Unset: files in VAR_DIR/cache, shared by web, worker and beat like the embedded broker,
+# so what one process caches or drops (a takedown, a recompute landing, an import's
+# progress, login failure counts) the others see; in-process memory would keep one copy
+# a process.
+CACHES = {
+    "default": env.cache("CACHE_URL")
+    if env.str("CACHE_URL", default="")
+    else {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(VAR_DIR / "cache"),
+        "OPTIONS": {"MAX_ENTRIES": 20_000},
+    }
+}
 if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
     CACHES["default"]["BACKEND"] = "shop.core.cache.RedisCache"  # one client per pool
     # A cache that stops answering must not hang requests: fail fast, render without it.

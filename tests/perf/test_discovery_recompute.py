@@ -89,9 +89,9 @@ def _load(gifts: int) -> None:
         # cancelled or still live; paid at a spread of moments over the last 28 days.
         # Each gift's payment, as the provider confirmed it (the gifts' constraints ask).
         """INSERT INTO payments_payment (reference, purpose, amount, currency, status, gateway,
-               provider_reference, description, created_at, succeeded_at)
+               provider_reference, description, created_at, succeeded_at, attempt)
            SELECT 'PB' || i, 'gift', 99, 'CNY', 'succeeded', 'sandbox', 'ch_b' || i, '',
-                  now(), now()
+                  now(), now(), 0
            FROM generate_series(1::bigint, %(gifts)s) i""",
         """INSERT INTO gifting_gift (quantity, units_claimed, unit_price, amount, message,
                sender_name, allow_variant_choice, status, token_salt, token_hash, language,
@@ -119,10 +119,10 @@ def _load(gifts: int) -> None:
            JOIN catalogue_product p ON p.id = s.product_id
            WHERE g.status = 'accepted'""",
         """INSERT INTO gifting_giftclaim (recipient_name, phone, province, city, district, street,
-               postcode, claimed_at, gift_id, order_id, sku_id)
+               postcode, claimed_at, gift_id, order_id, sku_id, language, sms_consent, thanks)
            SELECT '李小红', '13900000000', '浙江省', '杭州市', '西湖区', '文三路 1 号', '',
                   LEAST(g.paid_at + interval '3 hours', now() - interval '1 second'),
-                  g.id, o.id, g.sku_id
+                  g.id, o.id, g.sku_id, 'zh-hans', false, ''
            FROM gifting_gift g JOIN orders_order o ON o.number = 'B' || g.id""",
     ]
     with transaction.atomic(), connection.cursor() as cursor:

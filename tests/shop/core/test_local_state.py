@@ -17,20 +17,33 @@ SHOW = (
 )
 
 
-def _settings(**env: str) -> dict:
-    """The settings a bare `make run` gets (no DATABASE_URL or broker URL) with `env`."""
-    unset = {"DATABASE_URL", "CELERY_BROKER_URL", "SITE_URL", "DEBUG", "ENV_FILE", "VAR_DIR"}
+def _shell(code: str, **env: str) -> str:
+    """The last line `code` prints in a bare `make run`'s setup (no DATABASE_URL, broker
+    or cache URL) with `env`."""
+    unset = {
+        "DATABASE_URL",
+        "CELERY_BROKER_URL",
+        "CACHE_URL",
+        "SITE_URL",
+        "DEBUG",
+        "ENV_FILE",
+        "VAR_DIR",
+    }
     environment = {k: v for k, v in os.environ.items() if k not in unset}
     environment.update(SECRET_KEY="test-only-secret", **env)
     result = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", SHOW],
+        [sys.executable, "manage.py", "shell", "-c", code],
         cwd=ROOT,
         env=environment,
         capture_output=True,
         text=True,
     )
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.splitlines()[-1])
+    return result.stdout.splitlines()[-1]
+
+
+def _settings(**env: str) -> dict:
+    return json.loads(_shell(SHOW, **env))
 
 
 def test_var_dir_holds_the_sqlite_file_the_file_broker_the_beat_schedule_and_uploads(
@@ -57,3 +70,12 @@ def test_env_file_is_read_instead_of_the_projects_env_and_the_environment_still_
     assert _settings(ENV_FILE=str(env_file))["site"] == "https://from-the-env-file.example"
     shown = _settings(ENV_FILE=str(env_file), SITE_URL="https://from-the-environment.example")
     assert (shown["site"], shown["debug"]) == ("https://from-the-environment.example", True)
+
+
+def test_the_embedded_cache_is_one_for_every_process_of_the_stack(tmp_path: Path) -> None:
+    """What the worker caches or drops (a recompute landing, an import's progress) the web
+    process sees, as with Redis."""
+    stack = {"VAR_DIR": str(tmp_path), "ENV_FILE": str(tmp_path / "no-such-env")}
+    cache = "from django.core.cache import cache; "
+    _shell(cache + "cache.set('progress', 'from the worker', 60); print('set')", **stack)
+    assert _shell(cache + "print(cache.get('progress'))", **stack) == "from the worker"
