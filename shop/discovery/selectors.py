@@ -156,8 +156,9 @@ def also_given(*, product: Product, limit: int = 6) -> list[Product]:
     """ "People who gave this also gave…": giftable products in stock, most shared senders
     first, with card data (`min_price`, `stock_total`, `cover`).
 
-    Two queries at most: the run's few entries for this product, then those products under
-    the shop's live rules. Not one query driven by every giftable product, whose cost grew
+    Two queries at most: the run's few entries for this product (reused until the next run
+    lands, see `_also_given_ranks`), then those products under the shop's live rules, read
+    fresh. Not one query driven by every giftable product, whose cost grew
     with the catalogue, nor one with the entries as a subquery, which PostgreSQL took
     longer to plan than to run.
     """
