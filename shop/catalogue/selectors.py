@@ -2,7 +2,10 @@
 
 import hashlib
 import logging
+from collections.abc import Callable
+from decimal import Decimal
 from functools import cache as cache_in_process
+from typing import NamedTuple
 
 from django.db import connections, router
 from django.db.models import (
@@ -24,7 +27,8 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from merchants.models import Merchant
-from shop.core import page_cache
+from shop.core import compiled, page_cache
+from shop.core.i18n import pick_language
 from shop.discovery.models import UNKNOWN_ACCEPTANCE, ChartRun, ProductGiftStats
 
 from . import search
@@ -142,6 +146,67 @@ def with_card_data(queryset: QuerySet[Product]) -> QuerySet[Product]:
     )
 
 
+class Card(NamedTuple):
+    """What a product card shows (templates/includes/product_card.html), and nothing else:
+    its rendering is cached under a digest of these values (`shop.core.fragments`)."""
+
+    pk: int
+    title: str
+    title_en: str
+    shop_name: str
+    shop_name_en: str
+    cover: str
+    in_stock: bool
+    min_price: Decimal
+
+    @property
+    def display_title(self) -> str:
+        return pick_language(self.title, self.title_en)
+
+    @property
+    def shop_display_name(self) -> str:
+        return pick_language(self.shop_name, self.shop_name_en)
+
+    @classmethod
+    def of(cls, product: Product) -> "Card":
+        """The card of a product read `with_card_data`."""
+        return cls(
+            product.pk,
+            product.title,
+            product.title_en,
+            product.merchant.name,
+            product.merchant.name_en,
+            product.cover or "",
+            bool(product.stock_total),
+            product.min_price,
+        )
+
+
+CARD_COLUMNS = (
+    "pk",
+    "title",
+    "title_en",
+    "merchant__name",
+    "merchant__name_en",
+    "cover",
+    "stock_total",
+    "min_price",
+)
+"""A Card's values, as `values_list` names them on a query `with_card_data`."""
+
+
+def cards(key: tuple, build: Callable[[], QuerySet[Product]], **page: int) -> list[Card]:
+    """The cards of `build()` (products `with_card_data`, ordered), read with SQL compiled
+    once per process under `key`, which must name everything the query depends on;
+    `page` is its `offset` and `limit` (`shop.core.compiled`)."""
+    return [
+        Card(pk, title, title_en, shop, shop_en, cover or "", bool(stock), price)
+        for pk, title, title_en, shop, shop_en, cover, stock, price in compiled.rows(
+            ("cards", *key), Product, lambda: build().values_list(*CARD_COLUMNS), **page
+        )
+    ]
+
+
 @cache_in_process
 def _visible_cards() -> QuerySet[Product]:
     """`with_card_data(product_visible())`, built once per process: building its three
@@ -169,6 +234,26 @@ def product_listing(
     if sort in SORTS:
         return products.order_by(*SORTS[sort])
     return products.order_by("-created_at", "-pk")
+
+
+def listing_cards(
+    *, query: str = "", category: Category | None = None, sort: str = "", offset: int, limit: int
+) -> list[Card]:
+    """A page of `product_listing(query=…, category=…, sort=…)` as cards."""
+    corrections = search_corrections(query) if query else {}
+    key = (
+        "listing",
+        query,
+        tuple((word, tuple(found)) for word, found in sorted(corrections.items())),
+        category and category.pk,
+        sort if sort in SORTS else "",
+    )
+    return cards(
+        key,
+        lambda: product_listing(query=query, category=category, sort=sort),
+        offset=offset,
+        limit=limit,
+    )
 
 
 GIFTABLE = Q(category__giftable=True) & (
@@ -279,9 +364,12 @@ def _searchable_cards() -> QuerySet[Product]:
     )
 
 
-def product_featured(*, limit: int = 8) -> list[Product]:
-    products = visible_cards().filter(featured=True)
-    return list(products.order_by("-created_at", "-pk")[:limit])
+def product_featured(*, limit: int = 8) -> list[Card]:
+    return cards(
+        ("featured",),
+        lambda: visible_cards().filter(featured=True).order_by("-created_at", "-pk"),
+        limit=limit,
+    )
 
 
 def product_detail(*, pk: int) -> Product:

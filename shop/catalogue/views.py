@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -35,14 +37,18 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 class KnownCountPaginator(Paginator):
-    """A paginator told its count (`selectors.listing_count`, cached) instead of counting.
+    """A paginator told its count (`selectors.listing_count`, cached) instead of counting,
+    which reads each page with `read(offset, limit)` (`selectors.listing_cards`).
 
     The cached count may lag; it never hides a product: a page is always read in full,
     and what it holds corrects the count (exactly, on the last page)."""
 
-    def __init__(self, *args: object, count: int, **kwargs: object) -> None:
+    def __init__(
+        self, *args: object, count: int, read: Callable[[int, int], list], **kwargs: object
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.known_count = count
+        self.read = read
 
     @cached_property
     def count(self) -> int:
@@ -51,7 +57,7 @@ class KnownCountPaginator(Paginator):
     def page(self, number: object) -> Page:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        items = list(self.object_list[bottom : bottom + self.per_page])
+        items = self.read(bottom, self.per_page)
         seen = bottom + len(items)
         known = seen if len(items) < self.per_page else max(self.count, seen)
         if known != self.count:
@@ -93,7 +99,16 @@ class ProductListView(ListView):
         count = selectors.listing_count(
             queryset, query=self.form.value("q"), category=self.category
         )
-        return KnownCountPaginator(queryset, per_page, count=count, **kwargs)
+        return KnownCountPaginator(queryset, per_page, count=count, read=self._cards, **kwargs)
+
+    def _cards(self, offset: int, limit: int) -> list[selectors.Card]:
+        return selectors.listing_cards(
+            query=self.form.value("q"),
+            category=self.category,
+            sort=self.form.value("sort"),
+            offset=offset,
+            limit=limit,
+        )
 
     def get_queryset(self):
         return selectors.product_listing(

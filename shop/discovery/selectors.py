@@ -24,7 +24,13 @@ from django.db.models.functions import Cast, Coalesce, Least
 
 from merchants.models import Merchant
 from shop.catalogue.models import Category, Product, ProductImage, Sku
-from shop.catalogue.selectors import category_tree, product_visible, with_card_data
+from shop.catalogue.selectors import (
+    Card,
+    cards,
+    category_tree,
+    product_visible,
+    with_card_data,
+)
 from shop.core import page_cache
 
 from .models import (
@@ -152,9 +158,9 @@ def _giftable(
     )
 
 
-def also_given(*, product: Product, limit: int = 6) -> list[Product]:
-    """ "People who gave this also gave…": giftable products in stock, most shared senders
-    first, with card data (`min_price`, `stock_total`, `cover`).
+def also_given(*, product: Product, limit: int = 6) -> list[Card]:
+    """ "People who gave this also gave…": the cards of giftable products in stock, most
+    shared senders first.
 
     Two queries at most: the run's few entries for this product (reused until the next run
     lands, see `_also_given_ranks`), then those products under the shop's live rules, read
@@ -169,8 +175,12 @@ def also_given(*, product: Product, limit: int = 6) -> list[Product]:
     )
     if not ranks:
         return []
-    products = _giftable_cards(settings.GIFT_MAX_UNIT_PRICE).filter(pk__in=list(ranks))
-    return sorted(products, key=lambda p: ranks[p.pk])[:limit]
+    price_limit = settings.GIFT_MAX_UNIT_PRICE
+    found = cards(
+        ("also-given", price_limit, tuple(ranks)),
+        lambda: _giftable_cards(price_limit).filter(pk__in=list(ranks)).order_by("pk"),
+    )
+    return sorted(found, key=lambda card: ranks[card.pk])[:limit]
 
 
 def _also_given_ranks(product: Product) -> dict[int, int]:

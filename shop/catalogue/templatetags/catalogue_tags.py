@@ -15,25 +15,14 @@ register = template.Library()
 CARD_TEMPLATE = "includes/product_card.html"
 
 
-def card_shown(product: Product) -> tuple:
-    """What a card shows of `product` (with card data, see `selectors.with_card_data`)."""
-    merchant = product.merchant
-    return (
-        product.pk,
-        product.title,
-        product.title_en,
-        merchant.name,
-        merchant.name_en,
-        product.cover or "",
-        bool(product.stock_total),
-        str(product.min_price),
-    )
-
-
 @register.simple_tag(takes_context=True)
-def product_cards(context: template.Context, products: Iterable[Product]) -> SafeString:
-    """`{% product_cards products %}`: the cards of `products` (one cache round trip)."""
-    return fragments.render_each(context, CARD_TEMPLATE, products, name="product", shown=card_shown)
+def product_cards(
+    context: template.Context, products: Iterable[selectors.Card | Product]
+) -> SafeString:
+    """`{% product_cards products %}`: the cards of `products` (`selectors.Card`s, or
+    products read `with_card_data`), with one cache round trip."""
+    shown = [p if isinstance(p, selectors.Card) else selectors.Card.of(p) for p in products]
+    return fragments.render_each(context, CARD_TEMPLATE, shown, name="card", shown=tuple)
 
 
 SECTION_TEMPLATE = "catalogue/includes/category_section.html"

@@ -74,3 +74,22 @@ def test_product_detail_hides_skus_that_are_not_on_sale() -> None:
     on_sale = SkuFactory(product=product)
     SkuFactory(product=product, is_active=False)
     assert selectors.product_detail(pk=product.pk).skus_on_sale == [on_sale]
+
+
+def test_listing_cards_show_a_new_price_and_a_takedown_at_once() -> None:
+    kept, taken_down = _product(price=Decimal("10.00")), _product()
+    assert {c.pk for c in selectors.listing_cards(offset=0, limit=24)} == {kept.pk, taken_down.pk}
+
+    kept.skus.update(price=Decimal("8.50"))
+    Product.objects.filter(pk=taken_down.pk).update(status=Product.Status.DELISTED)
+    assert [(c.pk, c.min_price) for c in selectors.listing_cards(offset=0, limit=24)] == [
+        (kept.pk, Decimal("8.50"))
+    ]
+
+
+def test_listing_cards_read_one_page_of_the_listing_in_its_order() -> None:
+    cheap, middle, _dear = (_product(price=Decimal(p)) for p in ("1.00", "2.00", "3.00"))
+    assert [c.pk for c in selectors.listing_cards(sort="price_desc", offset=1, limit=2)] == [
+        middle.pk,
+        cheap.pk,
+    ]

@@ -1,0 +1,93 @@
+from decimal import Decimal
+from itertools import count
+
+import pytest
+from django.db.models import Min
+
+from shop.catalogue.models import Product
+from shop.core import compiled
+from tests.factories import ProductFactory, SkuFactory
+
+pytestmark = pytest.mark.django_db
+
+_keys = count()
+
+
+def _key() -> tuple:
+    """A key no other test has compiled in this process."""
+    return ("test", next(_keys))
+
+
+class Build:
+    """Products by pk with their lowest price, counting how often it is asked to build."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self):
+        self.calls += 1
+        return (
+            Product.objects.annotate(low=Min("skus__price"))
+            .order_by("pk")
+            .values_list("title", "low")
+        )
+
+
+def test_a_key_is_compiled_once_and_its_rows_are_read_fresh() -> None:
+    product = SkuFactory(price=Decimal("5.00")).product
+    build, key = Build(), _key()
+    assert compiled.rows(key, Product, build) == [(product.title, Decimal("5.00"))]
+
+    Product.objects.filter(pk=product.pk).update(title="新标题")
+    assert compiled.rows(key, Product, build) == [("新标题", Decimal("5.00"))]
+    assert build.calls == 1
+
+
+def test_rows_are_converted_as_the_orm_converts_them() -> None:
+    SkuFactory(price=Decimal("12.30"))
+    SkuFactory(price=Decimal("0.70"))
+    build = Build()
+    assert compiled.rows(_key(), Product, build) == list(build())
+
+
+def test_the_page_is_a_parameter_of_the_run_not_of_the_key() -> None:
+    products = [SkuFactory().product for _ in range(5)]
+    build, key = Build(), _key()
+    pages = [compiled.rows(key, Product, build, offset=n, limit=2) for n in (0, 2, 4)]
+    assert [[title for title, _ in page] for page in pages] == [
+        [p.title for p in products[0:2]],
+        [p.title for p in products[2:4]],
+        [products[4].title],
+    ]
+    assert build.calls == 1
+
+
+def test_a_query_that_can_match_nothing_has_no_rows(django_assert_num_queries) -> None:
+    SkuFactory()
+    with django_assert_num_queries(0):
+        assert compiled.rows(_key(), Product, lambda: Build()().none()) == []
+
+
+def test_a_sliced_queryset_is_refused() -> None:
+    with pytest.raises(ValueError, match="offset and limit, not as a slice"):
+        compiled.rows(_key(), Product, lambda: Build()()[:3])
+
+
+def test_an_offset_without_a_limit_is_refused() -> None:
+    with pytest.raises(ValueError, match="an offset needs a limit"):
+        compiled.rows(_key(), Product, Build(), offset=24)
+
+
+def test_the_least_recently_used_query_is_dropped_beyond_the_bound(monkeypatch) -> None:
+    monkeypatch.setattr(compiled, "KEPT", 2)
+    ProductFactory()
+    first, second, third = _key(), _key(), _key()
+    build = Build()
+    for key in (first, second, first, third):  # `second` is now the least recently used
+        compiled.rows(key, Product, build)
+    assert build.calls == 3
+
+    compiled.rows(first, Product, build)
+    assert build.calls == 3
+    compiled.rows(second, Product, build)
+    assert build.calls == 4
