@@ -136,6 +136,12 @@ for _db in DATABASES.values():
         _db.setdefault("OPTIONS", {})["connect_timeout"] = env.int(
             "DATABASE_CONNECT_TIMEOUT", default=3
         )
+        # Statements a connection has run twice are prepared on the server, planned once
+        # and reused: planning cost a product page's queries more than running them. This
+        # needs parameters bound on the server, and, behind PgBouncer, version 1.21 or
+        # newer with max_prepared_statements set (or DATABASE_PREPARED_STATEMENTS=0).
+        if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+            _db["OPTIONS"].update(server_side_binding=True, prepare_threshold=2)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Web, worker and beat share one file: wait for locks instead of failing at once.
     DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
