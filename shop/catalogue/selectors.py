@@ -24,6 +24,7 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from merchants.models import Merchant
@@ -376,27 +377,36 @@ def product_detail(*, pk: int) -> Product:
     """A visible product with its category, shop, `gallery` (its images) and `skus_on_sale`
     (with their stock): three queries. Plain queries rather than prefetches, whose
     machinery cost a product page as much as its queries."""
-    product = get_object_or_404(_product_details().all(), pk=pk)
-    product.gallery = list(_gallery().filter(product_id=pk))
-    product.skus_on_sale = list(_skus_on_sale().filter(product_id=pk))
+    found = compiled.objects("product-detail", Product, _product_details, pk)
+    if not found:
+        raise Http404("No product matches the given query.")
+    product = found[0]
+    product.gallery = compiled.objects("product-gallery", ProductImage, _gallery, pk)
+    product.skus_on_sale = compiled.objects("product-skus", Sku, _skus_on_sale, pk)
     return product
 
 
-@cache_in_process
-def _product_details() -> QuerySet[Product]:
-    """What `product_detail` reads, built once per process (as `_visible_cards`); so are
-    the two below."""
-    return product_visible().select_related("category__parent", "merchant")
+def _product_details(pk: int) -> QuerySet[Product]:
+    """What `product_detail` reads, compiled once per process (as the cards are): compiling
+    the three queries cost the page more than running them. Not the search texts either."""
+    return (
+        product_visible()
+        .filter(pk=pk)
+        .select_related("category__parent", "merchant")
+        .defer("search_document", "search_title")
+    )
 
 
-@cache_in_process
-def _gallery() -> QuerySet[ProductImage]:
-    return ProductImage.objects.order_by("position", "pk")
+def _gallery(product_id: int) -> QuerySet[ProductImage]:
+    return ProductImage.objects.filter(product_id=product_id).order_by("position", "pk")
 
 
-@cache_in_process
-def _skus_on_sale() -> QuerySet[Sku]:
-    return Sku.objects.filter(is_active=True).select_related("stock").order_by("position", "pk")
+def _skus_on_sale(product_id: int) -> QuerySet[Sku]:
+    return (
+        Sku.objects.filter(product_id=product_id, is_active=True)
+        .select_related("stock")
+        .order_by("position", "pk")
+    )
 
 
 def _name_terms(*names: str) -> set[str]:

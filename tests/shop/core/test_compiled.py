@@ -91,3 +91,63 @@ def test_the_least_recently_used_query_is_dropped_beyond_the_bound(monkeypatch) 
     assert build.calls == 3
     compiled.rows(second, Product, build)
     assert build.calls == 4
+
+
+class BuildFor:
+    """A product by pk with its merchant and lowest price, counting how often it is built."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, pk):
+        self.calls += 1
+        return (
+            Product.objects.filter(pk=pk)
+            .select_related("merchant")
+            .annotate(low=Min("skus__price"))
+            .defer("description")
+        )
+
+
+def test_objects_are_the_instances_the_orm_builds(django_assert_num_queries) -> None:
+    product = SkuFactory(price=Decimal("8.80")).product
+    with django_assert_num_queries(1):
+        [found] = compiled.objects(_key(), Product, BuildFor(), product.pk)
+        assert (found.pk, found.title, found.low) == (product.pk, product.title, Decimal("8.80"))
+        assert found.merchant.name == product.merchant.name
+    assert found.get_deferred_fields() == {"description"}
+    assert found == BuildFor()(product.pk).get()
+
+
+def test_objects_compile_once_and_take_each_runs_argument() -> None:
+    first, second = SkuFactory().product, SkuFactory().product
+    build, key = BuildFor(), _key()
+    assert [p.pk for p in compiled.objects(key, Product, build, first.pk)] == [first.pk]
+    assert [p.pk for p in compiled.objects(key, Product, build, second.pk)] == [second.pk]
+    assert compiled.objects(key, Product, build, second.pk + 1000) == []
+    assert build.calls == 1
+
+
+def test_objects_take_a_string_argument() -> None:
+    product = ProductFactory(title="马克杯")
+    found = compiled.objects(
+        _key(), Product, lambda title: Product.objects.filter(title=title), "马克杯"
+    )
+    assert [p.pk for p in found] == [product.pk]
+
+
+def test_an_argument_the_query_does_not_use_is_refused() -> None:
+    with pytest.raises(ValueError, match="argument 0 does not reach the SQL"):
+        compiled.objects(_key(), Product, lambda pk: Product.objects.all(), 1)
+
+
+def test_an_argument_of_another_type_is_refused() -> None:
+    with pytest.raises(TypeError, match="argument 0 is float: pass an int or a str"):
+        compiled.objects(_key(), Product, BuildFor(), 1.0)
+
+
+def test_a_prefetching_query_is_refused() -> None:
+    with pytest.raises(ValueError, match="cannot prefetch"):
+        compiled.objects(
+            _key(), Product, lambda pk: Product.objects.filter(pk=pk).prefetch_related("skus"), 1
+        )
