@@ -409,6 +409,23 @@ def _skus_on_sale(product_id: int) -> QuerySet[Sku]:
     )
 
 
+def sku_with_product(pk: int | None) -> Sku | None:
+    """A SKU with its product, the product's category (and its parent) and merchant, in
+    one statement compiled once per process: for deciding whether it can be sent."""
+    if pk is None:
+        return None
+    found = compiled.objects("sku-with-product", Sku, _sku_with_product, pk)
+    return found[0] if found else None
+
+
+def _sku_with_product(pk: int) -> QuerySet[Sku]:
+    return (
+        Sku.objects.filter(pk=pk)
+        .select_related("product__category__parent", "product__merchant")
+        .defer("product__search_vector", "product__search_document", "product__search_title")
+    )
+
+
 def _name_terms(*names: str) -> set[str]:
     return {
         term if search.is_chinese(term) else search.light_stem(term)

@@ -10,6 +10,7 @@ from gifting import services as gifting
 from gifting.chipin import services as chipin
 from gifting.models import MAX_UNITS, MESSAGE_MAX_LENGTH, ChipIn
 from gifting.selectors import PUBLIC_STATUSES, giftable_skus
+from shop.catalogue import selectors as catalogue
 from shop.catalogue.models import Sku
 from shop.partners import selectors, services
 
@@ -35,11 +36,7 @@ class NewGiftSerializer(serializers.Serializer):
     allow_variant_choice = serializers.BooleanField(required=False, default=False)
 
     def validate_sku(self, value: str) -> Sku:
-        sku = (
-            Sku.objects.select_related("product__category__parent", "product__merchant")
-            .filter(pk=parse_id("sku", value))
-            .first()
-        )
+        sku = catalogue.sku_with_product(parse_id("sku", value))
         if sku is None or not giftable_skus(sku.product, [sku]):
             if sku is not None and sku.price > settings.GIFT_MAX_UNIT_PRICE:
                 raise serializers.ValidationError(

@@ -93,3 +93,15 @@ def test_listing_cards_read_one_page_of_the_listing_in_its_order() -> None:
         middle.pk,
         cheap.pk,
     ]
+
+
+def test_sku_with_product_reads_what_deciding_a_gift_needs_in_one_query(
+    django_assert_num_queries,
+) -> None:
+    sku = SkuFactory(product__category__parent=CategoryFactory())
+    with django_assert_num_queries(1):
+        found = selectors.sku_with_product(sku.pk)
+        assert found.product.category.parent == sku.product.category.parent
+        assert found.product.merchant == sku.product.merchant
+    assert selectors.sku_with_product(sku.pk + 1000) is None
+    assert selectors.sku_with_product(None) is None
