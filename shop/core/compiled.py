@@ -69,17 +69,17 @@ _lock = threading.Lock()
 def rows(
     key: Hashable,
     model: type[Model],
-    build: Callable[[], QuerySet],
-    *,
+    build: Callable[..., QuerySet],
+    *args: int | str,
     offset: int = 0,
     limit: int | None = None,
 ) -> list[tuple]:
-    """The rows of `build()` (a `values_list` queryset, unsliced, whose columns Django
-    selects in the order named), `limit` of them from `offset`; `build` runs only when
-    `key` has no compiled query yet in this process."""
+    """The rows of `build(*args)` (a `values_list` queryset, unsliced, whose columns
+    Django selects in the order named), `limit` of them from `offset`; `build` runs only
+    when `key` has no compiled query yet in this process (`args` as in `objects()`)."""
     alias = router.db_for_read(model)
-    compiled = _compiled((alias, key), alias, build, (), instances=False)
-    return _run(alias, compiled, compiled.params, offset, limit)
+    compiled = _compiled((alias, key), alias, build, args, instances=False)
+    return _run(alias, compiled, _params(compiled, args), offset, limit)
 
 
 def objects(
@@ -95,11 +95,17 @@ def objects(
     So `build` must pass each argument to the ORM as a lookup's value, unchanged."""
     alias = router.db_for_read(model)
     compiled = _compiled((alias, "objects", key), alias, build, args, instances=True)
+    found = _run(alias, compiled, _params(compiled, args), 0, limit)
+    return [compiled.instances.build(alias, row) for row in found] if found else []
+
+
+def _params(compiled: _Compiled, args: tuple) -> tuple | list:
+    if not compiled.slots:
+        return compiled.params
     params = list(compiled.params)
     for position, argument in compiled.slots:
         params[position] = args[argument]
-    found = _run(alias, compiled, params, 0, limit)
-    return [compiled.instances.build(alias, row) for row in found] if found else []
+    return params
 
 
 def _run(

@@ -125,8 +125,13 @@ def webhook_deliveries(endpoint: WebhookEndpoint) -> QuerySet[WebhookDelivery]:
 
 def partners_of_merchant(merchant_id: int) -> list[int]:
     """The partners managing this merchant: those its orders' and products' events go to."""
-    return list(
-        Partner.merchants.through.objects.filter(merchant_id=merchant_id).values_list(
-            "partner_id", flat=True
+    managing = Partner.merchants.through.objects
+    return [
+        partner_id
+        for (partner_id,) in compiled.rows(
+            "partners-of-merchant",
+            Partner,
+            lambda merchant: managing.filter(merchant_id=merchant).values_list("partner_id"),
+            merchant_id,
         )
-    )
+    ]

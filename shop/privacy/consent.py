@@ -6,6 +6,9 @@ gifting, accounts and merchants services can record a consent without an import 
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+
+from shop.core import compiled
 
 from . import default_notice
 from .models import Consent, PrivacyNotice
@@ -32,6 +35,10 @@ def notice_current() -> PrivacyNotice:
         return PrivacyNotice.objects.get(version=1)
 
 
+def _newest_first() -> QuerySet[PrivacyNotice]:
+    return PrivacyNotice.objects.order_by("-version").values_list("pk")
+
+
 def notice_publish(*, body: str, body_en: str = "") -> PrivacyNotice:
     """A new version; the earlier ones stay, with the consents given to them."""
     latest = notice_current()
@@ -46,13 +53,15 @@ def consent_record(
     application: object | None = None,
     merchant: object | None = None,
 ) -> Consent:
-    """Record that the current notice was accepted, in the caller's transaction."""
-    notice = notice_current()
+    """Record that the current notice was accepted, in the caller's transaction (which
+    needs only the notice's id: its text is a few kilobytes)."""
+    newest = compiled.rows("newest-privacy-notice", PrivacyNotice, _newest_first, limit=1)
+    notice_id = newest[0][0] if newest else notice_current().pk
     if user is not None and not getattr(user, "is_authenticated", False):
         user = None
     return Consent.objects.create(
         purpose=purpose,
-        notice=notice,
+        notice_id=notice_id,
         user=user,
         claim=claim,
         application=application,

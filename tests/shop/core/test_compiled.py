@@ -151,3 +151,17 @@ def test_a_prefetching_query_is_refused() -> None:
         compiled.objects(
             _key(), Product, lambda pk: Product.objects.filter(pk=pk).prefetch_related("skus"), 1
         )
+
+
+def test_rows_compile_once_and_take_each_runs_argument() -> None:
+    first, second = ProductFactory(), ProductFactory()
+    calls = []
+
+    def titles(pk):
+        calls.append(pk)
+        return Product.objects.filter(pk=pk).values_list("title")
+
+    key = _key()
+    assert compiled.rows(key, Product, titles, first.pk) == [(first.title,)]
+    assert compiled.rows(key, Product, titles, second.pk) == [(second.title,)]
+    assert len(calls) == 1
