@@ -11,8 +11,8 @@ models: the product page, the claim page. The rows are read fresh each time: onl
 SQL is reused.
 
 A key must determine the query entirely (its filters, order and the values they compare
-with), except the values passed as arguments: a page's offset and size, and for
-`objects()` the values it looks up (a product's pk, a claim link's hash).
+with), except what is passed with each run: a page's offset and size, and the arguments
+the query looks up (a product's pk, a claim link's hash).
 """
 
 import threading
