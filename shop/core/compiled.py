@@ -62,6 +62,7 @@ class _Compiled:
 
 _EMPTY = _Compiled("", (), ())  # a query that can match nothing (e.g. `.none()`)
 _INT_MARKER = -2_147_400_000  # in range for any integer column Django checks lookups against
+_BIGINT = (-(2**63), 2**63 - 1)
 _kept: OrderedDict[tuple, _Compiled] = OrderedDict()
 _lock = threading.Lock()
 
@@ -79,6 +80,8 @@ def rows(
     when `key` has no compiled query yet in this process (`args` as in `objects()`)."""
     alias = router.db_for_read(model)
     compiled = _compiled((alias, key), alias, build, args, instances=False)
+    if _out_of_range(args):
+        return []
     return _run(alias, compiled, _params(compiled, args), offset, limit)
 
 
@@ -95,8 +98,16 @@ def objects(
     So `build` must pass each argument to the ORM as a lookup's value, unchanged."""
     alias = router.db_for_read(model)
     compiled = _compiled((alias, "objects", key), alias, build, args, instances=True)
+    if _out_of_range(args):
+        return []
     found = _run(alias, compiled, _params(compiled, args), 0, limit)
     return [compiled.instances.build(alias, row) for row in found] if found else []
+
+
+def _out_of_range(args: tuple) -> bool:
+    """An integer no integer column can hold matches nothing, as the ORM's own lookups
+    decide (SQLite would refuse to bind it: a 500 for `/products/<30 digits>/`)."""
+    return any(isinstance(arg, int) and not _BIGINT[0] <= arg <= _BIGINT[1] for arg in args)
 
 
 def _params(compiled: _Compiled, args: tuple) -> tuple | list:

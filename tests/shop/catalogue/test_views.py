@@ -156,3 +156,7 @@ def test_unknown_product_ids_are_a_404_page(client) -> None:
     assert "We couldn't find that page" in response.text
     assert client.get("/products/abc/").status_code == 404
     assert client.get("/products/99999999999999999999999/").status_code == 404
+
+
+def test_a_product_id_no_column_can_hold_is_a_404(client) -> None:
+    assert client.get(f"/products/{2**63}/").status_code == 404

@@ -165,3 +165,12 @@ def test_rows_compile_once_and_take_each_runs_argument() -> None:
     assert compiled.rows(key, Product, titles, first.pk) == [(first.title,)]
     assert compiled.rows(key, Product, titles, second.pk) == [(second.title,)]
     assert len(calls) == 1
+
+
+def test_an_integer_no_column_can_hold_matches_nothing(django_assert_num_queries) -> None:
+    ProductFactory()
+    with django_assert_num_queries(0):
+        assert compiled.objects(_key(), Product, BuildFor(), 2**63) == []
+        assert (
+            compiled.rows(_key(), Product, lambda pk: Build()().filter(pk=pk), -(2**63) - 1) == []
+        )
