@@ -115,9 +115,13 @@ def build_shop(client: Client, key: str) -> Shop:
         name=f"类别{key}", name_en=f"Category {key}", commission_rate=Decimal("0.050")
     )
     merchant.categories.add(category)
-    owner = merchant_user(merchant, email=f"owner-{key.lower()}@example.com")
+    # Names carry the key: two random names can be the same, and B's must never show on A's pages.
+    owner = merchant_user(merchant, email=f"owner-{key.lower()}@example.com", name=f"店主{key}")
     colleague_user = merchant_user(
-        merchant, role=MerchantStaff.Role.STAFF, email=f"colleague-{key.lower()}@example.com"
+        merchant,
+        role=MerchantStaff.Role.STAFF,
+        email=f"colleague-{key.lower()}@example.com",
+        name=f"同事{key}",
     )
     product = ProductFactory(
         merchant=merchant, category=category, title=f"商品{key}", title_en=f"Product {key}"
