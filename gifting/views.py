@@ -167,7 +167,8 @@ def claim(request: HttpRequest, token: str) -> HttpResponse:
         request.POST if action not in (None, "decline", "thank", *CHANGE_ACTIONS) else None,
         initial={"sku": gift.sku_id},
     )
-    thanks_form = ThanksForm(request.POST if action == "thank" else None)
+    # Only whoever accepted can thank; for anyone else the form is not built.
+    thanks_form = ThanksForm(request.POST if action == "thank" else None) if mine else None
     changing = _changed_claim(request, mine) if action in CHANGE_ACTIONS else None
     gift_changes = None
     if mine:
@@ -281,7 +282,7 @@ def changes_for_claim(
     }
 
 
-def _thank(request: HttpRequest, form: ThanksForm, mine: list) -> bool:
+def _thank(request: HttpRequest, form: ThanksForm | None, mine: list) -> bool:
     """A thank-you note from whoever accepted (this browser or account), nobody else."""
     if not mine:
         messages.error(request, _("Only the person who accepted this gift can send thanks."))

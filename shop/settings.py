@@ -172,6 +172,16 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     CACHES["default"].setdefault("OPTIONS", {}).update(
         {"socket_timeout": 1.0, "socket_connect_timeout": 1.0}
     )
+# Template parts that depend only on the language, on whether someone is logged in and on
+# the URL map (the site's header and footer, the claim page's empty address form), cached
+# with `{% cache ... using="process" %}`: each process renders them once, since nothing
+# they show changes while it runs.
+CACHES["process"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "process",
+    "TIMEOUT": None,
+    "OPTIONS": {"MAX_ENTRIES": 1_000},
+}
 # Anonymous storefront pages (home, listing, product) are served from the cache for this
 # many seconds: a price or stock change shows within it. 0 turns the page cache off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=1)

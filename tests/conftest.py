@@ -57,10 +57,11 @@ def _fast_password_hashing(settings: object) -> None:
 
 @pytest.fixture(autouse=True)
 def _empty_cache() -> None:
-    """Each test starts with an empty cache: no cached pages, no throttle counts."""
-    from django.core.cache import cache
+    """Each test starts with empty caches: no cached pages, fragments or throttle counts."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture(scope="session", autouse=True)
