@@ -27,8 +27,8 @@ from .chipin import selectors as chipin_selectors
 from .forms import AddressChangeForm, ClaimForm, SendGiftForm, ThanksForm, VariantChangeForm
 from .models import Gift
 from .services import Recipient
+from .visitors import claims_of_this_visitor, remember_claim
 
-CLAIMS_SESSION_KEY = "gift_claims"
 logger = logging.getLogger(__name__)
 
 
@@ -199,11 +199,8 @@ def claim(request: HttpRequest, token: str) -> HttpResponse:
                     sms_consent=data["sms_consent"],
                     language=get_language(),
                 )
-                seen = request.session.get(CLAIMS_SESSION_KEY, {})
-                seen.setdefault(str(gift.pk), []).append(made.pk)
-                request.session[CLAIMS_SESSION_KEY] = seen
                 messages.success(request, _("Accepted! The shop will send it to you."))
-                return redirect("gifting:claim", token=token)
+                return remember_claim(request, redirect("gifting:claim", token=token), made)
         gift.refresh_from_db()
     for made_here in mine:
         made_here.tracking_url = selectors.tracking_url(made_here)
@@ -328,15 +325,6 @@ def _decline(request: HttpRequest, gift: Gift, token: str) -> HttpResponse:
         else:
             messages.info(request, _("You declined the gift. The sender gets their money back."))
     return redirect("gifting:claim", token=token)
-
-
-def claims_of_this_visitor(request: HttpRequest, gift: Gift) -> list:
-    """The claims this browser (its session) or account made on the gift."""
-    ids = request.session.get(CLAIMS_SESSION_KEY, {}).get(str(gift.pk), [])
-    claims = selectors.claims_by_ids(gift=gift, ids=ids) if ids else []
-    if not claims and request.user.is_authenticated:
-        claims = list(gift.claims.filter(user=request.user).select_related("order", "sku"))
-    return claims
 
 
 def _private(response: HttpResponse) -> HttpResponse:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gifting import selectors as gifting
-from gifting.views import claims_of_this_visitor
+from gifting.visitors import claims_of_this_visitor
 from shop.core.pages import errors_as_messages
 
 from . import consent, selectors, services
