@@ -207,6 +207,8 @@ def claim(request: HttpRequest, token: str) -> HttpResponse:
     cover = selectors.gift_cover(gift)
     context = {
         "gift": gift,
+        # The page's title and its first line; the share card words it apart (its own msgctxt).
+        "gift_from": _("A gift from %(name)s") % {"name": gift.sender_name},
         "display": selectors.gift_display_status(gift, timezone.now()),
         "product": gift.sku.product,
         "cover": cover,
