@@ -1,10 +1,11 @@
 """Product cards, the home page's categories and the category options every page shows."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from html import escape
 
 from django import template
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 
 from shop.catalogue import selectors
 from shop.catalogue.models import Category, Product
@@ -53,11 +54,13 @@ def category_options(categories: list[Category]) -> SafeString:
     """`<option>`s of every category's name, top-level then its children (the search box's
     suggestions without JavaScript), built here: the template loop cost a millisecond and a
     half of every page, and `format_html_join` still half of one."""
-    return mark_safe(  # every name escaped here
-        "".join(
+    return _per_tree(
+        categories,
+        "suggestions",
+        lambda: "".join(
             f'<option value="{escape(c.display_name)}">'
             for c in selectors.categories_flat(categories)
-        )
+        ),
     )
 
 
@@ -66,11 +69,36 @@ def category_filter_options(categories: list[Category], chosen: Category | None)
     """The listing filter's `<option>`s: every category, children indented under their
     parent, `chosen` selected; built here for the same reason as `category_options`."""
     chosen_slug = chosen.slug if chosen else None
-    return mark_safe(  # every slug and name escaped here
-        "".join(
+    return _per_tree(
+        categories,
+        f"filter:{chosen_slug}",
+        lambda: "".join(
             f'<option value="{escape(c.slug)}"{" selected" if c.slug == chosen_slug else ""}>'
             f"{indent}{escape(c.display_name)}</option>"
             for top in categories
             for c, indent in ((top, ""), *((child, "— ") for child in top.subcategories))
-        )
+        ),
     )
+
+
+_built: dict[tuple[int, str, str], tuple[list[Category], SafeString]] = {}
+_BUILT_KEPT = 64
+
+
+def _per_tree(tree: list[Category], name: str, build: Callable[[], str]) -> SafeString:
+    """`build()`'s options, once per category tree, language and `name`.
+
+    Each process keeps the tree it last read (`selectors.category_tree`) as one object
+    while it is unchanged, so options built from that object are reused until a new tree
+    (another object) comes: every page built them again, in time linear in the number of
+    categories. Every name is escaped by `build`.
+    """
+    key = (id(tree), get_language() or "", name)
+    hit = _built.get(key)
+    if hit is not None and hit[0] is tree:
+        return hit[1]
+    if len(_built) >= _BUILT_KEPT:
+        _built.clear()
+    html = mark_safe(build())  # every slug and name escaped by `build`
+    _built[key] = (tree, html)
+    return html
